@@ -1,0 +1,5 @@
+"""Run the CLI as ``python -m controller``."""
+
+from controller.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The catalog: models of its four file kinds, loading, validation and schemas."""

@@ -1,0 +1,345 @@
+"""The catalog's four file kinds as frozen pydantic models: analysis, wagon, dataset, run list.
+
+These models are the one source of truth: ``schema/*.json`` is generated from them and every
+catalog file is validated by them. Pure: no I/O, no imports of git, grids, uproot or the site.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+GITHUB_LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$"
+
+Name = Annotated[
+    str,
+    Field(
+        pattern=NAME_PATTERN,
+        max_length=64,
+        description="Lower-case letters, digits, '-' and '_', starting with a letter or digit; "
+        "equals the file name without '.yaml'.",
+    ),
+]
+WagonRef = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9][a-z0-9_-]*/)?[a-z0-9][a-z0-9_-]*$",
+        description="A wagon of the same analysis ('muon-selection') or of another analysis, "
+        "for example a service analysis ('common/event-selection').",
+    ),
+]
+ConfigValue = Any
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+class Analysis(_Model):
+    """An analysis: a physics measurement owned by a group of analysts, holding wagons."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="wagonyard analysis",
+        json_schema_extra={"$comment": "catalog/analyses/<name>/analysis.yaml"},
+    )
+
+    kind: Literal["analysis"] = Field(
+        "analysis", description="The file kind; optional, 'analysis' if given."
+    )
+    name: Name
+    title: str = Field(min_length=1, max_length=200, description="A one-line human title.")
+    group: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_ -]*$",
+        max_length=64,
+        description="The physics working group (PWG) that reviews the analysis, e.g. 'EW', 'HF'.",
+    )
+    members: list[Annotated[str, Field(pattern=GITHUB_LOGIN_PATTERN)]] = Field(
+        min_length=1,
+        description="GitHub logins of the analysts who may change the analysis's wagons; "
+        "at least one. Their approval is required on pull requests touching the analysis.",
+    )
+    description: str = Field("", max_length=20_000, description="What the analysis measures.")
+    notify: list[str] = Field(
+        default_factory=list,
+        description="E-mail addresses told when a train of this analysis finishes or fails.",
+    )
+
+
+# --------------------------------------------------------------------------- wagon
+
+
+class CodeFromComposition(_Model):
+    """Run the analysis code as it is at the catalog commit the train is composed from."""
+
+    source: Literal["composition"] = Field(
+        description="The catalog commit at the time the train is composed (the default)."
+    )
+
+
+class CodeFromTag(_Model):
+    """Run the analysis code of a fixed git tag (reproducible, pinned)."""
+
+    source: Literal["tag"] = Field(description="A fixed git tag of the repository.")
+    tag: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", max_length=128, description="The git tag."
+    )
+
+
+class CodeFromPullRequest(_Model):
+    """Run the analysis code of an open pull request (test trains before merging)."""
+
+    source: Literal["pull-request"] = Field(description="The head commit of a pull request.")
+    pull_request: int = Field(ge=1, description="The pull request number.")
+
+
+CodeVersion = Annotated[
+    CodeFromComposition | CodeFromTag | CodeFromPullRequest,
+    Field(discriminator="source"),
+]
+
+
+class Enabled(_Model):
+    """One dataset the wagon runs on, and which version of the code it runs."""
+
+    dataset: Name = Field(description="The name of a dataset in catalog/datasets/.")
+    code: CodeVersion = Field(
+        default_factory=lambda: CodeFromComposition(source="composition"),
+        description="How the code version is chosen: the commit at composition (default), a "
+        "fixed tag, or a pull request.",
+    )
+
+
+class Wagon(_Model):
+    """A wagon: an analysis task with its configuration, enabled on some datasets."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="wagonyard wagon",
+        json_schema_extra={"$comment": "catalog/analyses/<analysis>/wagons/<name>.yaml"},
+    )
+
+    kind: Literal["wagon"] = Field("wagon", description="The file kind; optional.")
+    name: Name
+    task: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$",
+        description="The task class as 'module:Class'. The module is looked up first in the "
+        "analysis folder (for example 'tasks:DimuonMass' is tasks.py beside analysis.yaml), then "
+        "among installed packages, which must then be pinned in 'package'.",
+    )
+    package: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!-]+$",
+        description="For a task from an installed package: the pinned requirement, "
+        "'name==version'.",
+    )
+    config: dict[str, ConfigValue] = Field(
+        default_factory=dict,
+        description="Values of the task's configurables; keys the task does not declare are "
+        "errors. Unset configurables keep the task's defaults.",
+    )
+    variants: dict[Name, dict[str, ConfigValue]] = Field(
+        default_factory=dict,
+        description="Subwagons: name -> overrides of keys of 'config'. Each variant runs as its "
+        "own copy of the task in the same train; its outputs carry the suffix '_<variant>'.",
+    )
+    depends_on: list[WagonRef] = Field(
+        default_factory=list,
+        description="Wagons whose derived columns this wagon reads; they run first in the same "
+        "train, even where they are not enabled themselves.",
+    )
+    enabled: list[Enabled] = Field(
+        default_factory=list, description="The datasets the wagon runs on."
+    )
+    description: str = Field("", max_length=20_000, description="What the wagon computes.")
+
+
+# --------------------------------------------------------------------------- dataset
+
+
+class DatasetType(StrEnum):
+    DATA = "data"
+    MC = "mc"
+    DERIVED = "derived"
+
+
+class FilePattern(_Model):
+    """Files found by expanding '{run}' over the good runs of the run list, then a glob."""
+
+    pattern: str = Field(
+        min_length=1,
+        description="A path or URL with '{run}', for example 'zmumu-large/run{run}/*.root'. "
+        "Relative paths are under the data directory (--data-dir or WAGONYARD_DATA).",
+    )
+    storage_element: str | None = Field(
+        None, description="Where these files live (a site or storage element name)."
+    )
+
+
+class FileList(_Model):
+    """An explicit list of files, optionally grouped by storage element."""
+
+    paths: list[str] = Field(
+        min_length=1,
+        description="Local paths (relative to the data directory), URLs (root://, https://), "
+        "or 'testdata:<name>' for a file bundled with scikit-hep-testdata.",
+    )
+    storage_element: str | None = Field(
+        None, description="Where these files live (a site or storage element name)."
+    )
+
+
+class TestSample(_Model):
+    """The small sample that wagon tests run on."""
+
+    files: int = Field(1, ge=1, le=100, description="How many of the dataset's first files.")
+    events: int | None = Field(
+        10_000, ge=1, description="At most this many events (all of them if null)."
+    )
+
+
+class Splitting(_Model):
+    """How the dataset's files become grid jobs."""
+
+    files_per_job: int = Field(1, ge=1, le=10_000, description="Files read by one job.")
+    events_per_job: int | None = Field(
+        None,
+        ge=100,
+        description="If set, files are cut into jobs of at most this many events instead.",
+    )
+    max_attempts: int = Field(
+        3, ge=1, le=10, description="How many times a failed job is submitted in all."
+    )
+    skip_bad_files: bool = Field(
+        False,
+        description="If true, a corrupt or unreadable input file is skipped and recorded in the "
+        "job's report instead of failing the job.",
+    )
+
+
+class Limits(_Model):
+    """Resource limits: above them a wagon test warns (see the docs for each judgement)."""
+
+    memory_mb: int = Field(2000, ge=100, description="Maximum PSS of a job in MB.")
+    cpu_ms_per_event: float = Field(
+        5.0, gt=0, description="CPU time per event (ms) above which a test warns."
+    )
+    output_mb: float = Field(100.0, gt=0, description="Maximum output size of a job in MB.")
+    log_kb: int = Field(1024, ge=1, description="Maximum log size of a job in kB.")
+    job_timeout_s: int = Field(3600, ge=10, description="A job running longer is killed.")
+
+
+class Schedule(_Model):
+    """When automatic trains run on this dataset."""
+
+    cron: str | None = Field(
+        None,
+        pattern=r"^(\S+\s+){4}\S+$",
+        description="A cron expression (5 fields, UTC); null for trains started by hand only.",
+    )
+    min_wagons: int = Field(
+        1, ge=1, description="An automatic train starts only with at least this many wagons."
+    )
+    policy: Literal["slow", "express"] = Field(
+        "slow",
+        description="'slow' waits for every job; 'express' stops once 98 % are done and the "
+        "rest run far longer than typical.",
+    )
+
+
+class Dataset(_Model):
+    """A dataset: files of events of one period, with splitting rules and limits."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="wagonyard dataset",
+        json_schema_extra={"$comment": "catalog/datasets/<name>.yaml"},
+    )
+
+    kind: Literal["dataset"] = Field("dataset", description="The file kind; optional.")
+    name: Name
+    title: str = Field("", max_length=200, description="A one-line human title.")
+    type: DatasetType = Field(description="'data', 'mc' (simulation) or 'derived'.")
+    system: str = Field(
+        pattern=r"^[A-Za-z]+-?[A-Za-z]+$",
+        description="The collision system, for example 'pp', 'p-Pb', 'Pb-Pb'.",
+    )
+    energy_tev: float = Field(gt=0, le=1000, description="Centre-of-mass energy in TeV.")
+    period: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="The data-taking period."
+    )
+    runlist: Name | None = Field(
+        None, description="The run list in catalog/runlists/ (required for 'data')."
+    )
+    tree: str = Field(min_length=1, description="The name of the TTree in every file.")
+    files: list[FileList | FilePattern] = Field(
+        min_length=1, description="Where the files are: explicit lists and/or patterns."
+    )
+    test_sample: TestSample = Field(default_factory=TestSample)
+    splitting: Splitting = Field(default_factory=Splitting)
+    limits: Limits = Field(default_factory=Limits)
+    schedule: Schedule = Field(default_factory=Schedule)
+    description: str = Field("", max_length=20_000)
+
+    @model_validator(mode="after")
+    def _data_needs_runlist(self) -> Dataset:
+        if self.type is DatasetType.DATA and self.runlist is None:
+            raise ValueError("a dataset of type 'data' needs a 'runlist'")
+        return self
+
+
+# --------------------------------------------------------------------------- run list
+
+
+class Quality(StrEnum):
+    GOOD = "good"
+    BAD = "bad"
+    LIMITED = "limited"
+
+
+class Run(_Model):
+    """One run and its data-quality flag."""
+
+    run: int = Field(ge=1, le=2**31 - 1, description="The run number.")
+    quality: Quality = Field(
+        Quality.GOOD, description="'good', 'limited' (usable with care) or 'bad' (excluded)."
+    )
+    comment: str = Field("", max_length=2000)
+
+
+class RunList(_Model):
+    """A run list maintained by the data-quality group."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="wagonyard run list",
+        json_schema_extra={"$comment": "catalog/runlists/<name>.yaml"},
+    )
+
+    kind: Literal["runlist"] = Field("runlist", description="The file kind; optional.")
+    name: Name
+    period: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    runs: list[Run] = Field(min_length=1)
+    description: str = Field("", max_length=20_000)
+
+    def usable_runs(self) -> list[int]:
+        """Runs that trains read: good and limited, never bad."""
+        return [r.run for r in self.runs if r.quality is not Quality.BAD]
+
+
+KINDS: dict[str, type[_Model]] = {
+    "analysis": Analysis,
+    "wagon": Wagon,
+    "dataset": Dataset,
+    "runlist": RunList,
+}

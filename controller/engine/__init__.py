@@ -1,0 +1,1 @@
+"""The train engine: tasks, train plans, the event loop, outputs and merging."""

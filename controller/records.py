@@ -1,0 +1,116 @@
+"""The records a train run leaves behind: its wagons, jobs, attempts, merges and output.
+
+A ``TrainRecord`` is one JSON file that the controller commits to the history branch; nothing
+about a run lives only in memory. Pure data models, no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JobState = Literal["pending", "running", "done", "failed", "cancelled", "lost"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileSlice(_Record):
+    """A range of entries of one input file."""
+
+    path: str
+    entry_start: int = 0
+    entry_stop: int | None = None
+    storage_element: str | None = None
+
+
+class WagonInTrain(_Record):
+    """One wagon (or one variant of it) as it runs in a train."""
+
+    ref: str = Field(description="'analysis/wagon'")
+    variant: str | None = None
+    directory: str = Field(description="Its directory in AnalysisResults.root")
+    task: str
+    config: dict[str, object]
+    config_hash: str
+    enabled: bool = Field(description="False for a dependency that runs only for others")
+
+
+class WagonUsage(_Record):
+    """What one wagon cost in one job or in a whole train."""
+
+    directory: str
+    cpu_s: float = 0.0
+    events: int = 0
+    output_bytes: int = 0
+
+
+class SkippedFile(_Record):
+    path: str
+    reason: str
+    events: int | None = None
+
+
+class JobReport(_Record):
+    """What one job wrote beside its output: events, per-wagon usage, memory, skipped files."""
+
+    job: str
+    events: int
+    files: list[FileSlice]
+    wagons: list[WagonUsage]
+    wall_s: float
+    cpu_s: float
+    max_rss_mb: float
+    max_pss_mb: float | None = None
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    output: str
+    output_bytes: int
+
+
+class Attempt(_Record):
+    number: int
+    state: JobState
+    exit_code: int | None = None
+    host: str | None = None
+    backend_id: str | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+    log_tail: str = ""
+
+
+class JobRecord(_Record):
+    index: int
+    name: str
+    files: list[FileSlice]
+    state: JobState = "pending"
+    attempts: list[Attempt] = Field(default_factory=list)
+    report: JobReport | None = None
+
+
+class OutputFile(_Record):
+    path: str
+    sha256: str
+    bytes: int
+    events: int
+
+
+class TrainRecord(_Record):
+    """Everything about one train run; committed as trains/<train_id>/record.json."""
+
+    schema_version: Literal[1] = 1
+    train_id: str
+    dataset: str
+    catalog_commit: str
+    backend: str
+    state: Literal["composed", "running", "merging", "done", "failed"] = "composed"
+    created: datetime
+    finished: datetime | None = None
+    wagons: list[WagonInTrain]
+    jobs: list[JobRecord] = Field(default_factory=list)
+    events_processed: int = 0
+    wagon_usage: list[WagonUsage] = Field(default_factory=list)
+    output: OutputFile | None = None
+    message: str = ""
