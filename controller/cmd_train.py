@@ -1,27 +1,122 @@
-"""CLI commands that run trains: demo, demo-data, merge, job. (Being written: see issue 2.)"""
+"""CLI commands that run trains: demo, demo-data, merge, and job (what the grid runs)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
+from pydantic import ValidationError
+
+from controller.errors import WagonyardError
 
 
 @click.command("demo")
-def demo_command() -> None:
-    """Run the whole loop once."""
-    raise click.ClickException("not written yet")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("wagonyard-demo"),
+    show_default=True,
+    help="Where the demo's git repository, grid state, outputs and site go.",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The catalog to run (default: ./catalog or the shipped example).",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    help="Run a train over this dataset (repeatable; default: cms-2010-dimuon and hzz-mc).",
+)
+def demo_command(
+    workdir: Path, catalog_dir: Path | None, data_dir: Path | None, datasets: tuple[str, ...]
+) -> None:
+    """Run the whole loop once on the local grid: validate, train, merge, record, site."""
+    from controller.demo import DEFAULT_DATASETS, run_demo
+    from controller.engine.files import data_dir as default_data_dir
+    from controller.workspace import find_catalog
+
+    result = run_demo(
+        workdir,
+        catalog_dir or find_catalog(),
+        default_data_dir(data_dir).resolve(),
+        datasets or DEFAULT_DATASETS,
+        say=click.echo,
+    )
+    click.echo("")
+    for r in result.records:
+        out = result.outputs_root / r.output.path if r.output else None
+        click.echo(f"train {r.train_id}: {r.state}, {r.events_processed} events")
+        if out:
+            click.echo(f"  merged output: {out}")
+        elif r.message:
+            click.echo(f"  {r.message}")
+    click.echo(f"history: branch wagonyard/history in {result.repo}")
+    click.echo(f"site:    {result.site_index.resolve()}")
+    if any(r.state != "done" for r in result.records):
+        raise WagonyardError("a demo train failed; see its record above and on the site")
 
 
 @click.command("demo-data")
-def demo_data_command() -> None:
-    """Write the large demo dataset."""
-    raise click.ClickException("not written yet")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--events", type=click.IntRange(min=1000), default=1_000_000, show_default=True)
+@click.option("--files", type=click.IntRange(min=2), default=20, show_default=True)
+@click.option("--seed", type=int, default=20101, show_default=True)
+@click.option(
+    "--compression",
+    type=click.Choice(["zlib", "lz4", "zstd", "none"]),
+    default="zstd",
+    show_default=True,
+)
+def demo_data_command(
+    data_dir: Path | None, events: int, files: int, seed: int, compression: str
+) -> None:
+    """Write the large dataset 'cms-2010-dimuon-large' by resampling the real events."""
+    from controller.demodata import write_demo_data
+    from controller.engine.files import data_dir as default_data_dir
+
+    root = default_data_dir(data_dir)
+    written = write_demo_data(root, events, files, seed, compression)
+    size = sum(p.stat().st_size for p in written)
+    click.echo(
+        f"wrote {len(written)} files, {events:,} events, {size / 1e6:.1f} MB "
+        f"({compression}) under {root / 'zmumu-large'}"
+    )
 
 
 @click.command("merge")
-def merge_command() -> None:
-    """Merge job outputs."""
-    raise click.ClickException("not written yet")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True
+)
+@click.argument(
+    "inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+def merge_command(output: Path, inputs: tuple[Path, ...]) -> None:
+    """Add the histograms of job outputs (AnalysisResults.root files) into OUTPUT."""
+    from controller.engine.mergefiles import merge_files
+
+    merged = merge_files(list(inputs), output)
+    click.echo(f"merged {len(inputs)} files, {merged['events']:,} events, into {output}")
 
 
 @click.command("job", hidden=True)
-def job_command() -> None:
-    """Run one grid job."""
-    raise click.ClickException("not written yet")
+@click.argument("spec_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def job_command(spec_path: Path) -> None:
+    """Run one grid job from its JSON spec (what grid backends execute)."""
+    from controller.job import JobSpec, run_job
+
+    try:
+        spec = JobSpec.model_validate_json(spec_path.read_text())
+    except ValidationError as exc:
+        raise WagonyardError(f"{spec_path}: not a valid job spec: {exc}") from exc
+    report = run_job(spec)
+    click.echo(
+        f"job {spec.name}: {report.events} events in {report.wall_s:.2f} s, "
+        f"max RSS {report.max_rss_mb:.0f} MB -> {report.output}"
+    )
+    sys.stdout.flush()

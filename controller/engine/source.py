@@ -1,0 +1,98 @@
+"""Read the events of a job's file slices with uproot: each file opened once, chunked.
+
+Only the requested columns are read, in chunks of at most ``step`` entries, so memory stays
+bounded whatever the dataset size. Local paths and URLs (root://, https://) both work. A file
+that cannot be read is a ``DataError`` naming it, or, where the dataset allows skipping bad
+files, is reported to the caller as skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import awkward as ak
+import uproot
+
+from controller.errors import DataError
+from controller.records import FileSlice
+
+
+@dataclass(frozen=True)
+class Chunk:
+    events: ak.Array
+    path: str
+    entry_start: int
+    entry_stop: int
+
+    def __len__(self) -> int:
+        return self.entry_stop - self.entry_start
+
+
+def count_entries(path: str, tree: str) -> int:
+    """The number of entries of ``tree`` in the file at ``path``."""
+    with _open_tree(path, tree) as (_, t):
+        return int(t.num_entries)
+
+
+class _open_tree:
+    """Open a file and its tree, turning every failure into a ``DataError`` naming the file."""
+
+    def __init__(self, path: str, tree: str) -> None:
+        self.path, self.tree = path, tree
+
+    def __enter__(self) -> tuple[uproot.ReadOnlyDirectory, uproot.TTree]:
+        try:
+            self.file = uproot.open(self.path)
+        except FileNotFoundError as exc:
+            raise DataError(f"{self.path}: no such input file") from exc
+        except Exception as exc:
+            raise DataError(f"{self.path}: cannot open ({type(exc).__name__}: {exc})") from exc
+        try:
+            t = self.file[self.tree]
+        except Exception as exc:
+            self.file.close()
+            raise DataError(f"{self.path}: no tree '{self.tree}' ({type(exc).__name__})") from exc
+        return self.file, t
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+
+def iterate(
+    slices: list[FileSlice],
+    tree: str,
+    columns: list[str],
+    step: int,
+    on_bad_file: Callable[[FileSlice, DataError], None] | None = None,
+) -> Iterator[Chunk]:
+    """Yield chunks of every slice in order; ``on_bad_file`` (if given) absorbs bad files."""
+    for s in slices:
+        try:
+            yield from _iterate_one(s, tree, columns, step)
+        except DataError as exc:
+            if on_bad_file is None:
+                raise
+            on_bad_file(s, exc)
+
+
+def _iterate_one(s: FileSlice, tree: str, columns: list[str], step: int) -> Iterator[Chunk]:
+    with _open_tree(s.path, tree) as (_, t):
+        missing = [c for c in columns if c not in t]
+        if missing:
+            raise DataError(
+                f"{s.path}: tree '{tree}' has no branch {', '.join(repr(m) for m in missing)}"
+            )
+        stop = t.num_entries if s.entry_stop is None else min(s.entry_stop, t.num_entries)
+        start = s.entry_start
+        while start < stop:
+            end = min(stop, start + step)
+            try:
+                arrays = t.arrays(columns, entry_start=start, entry_stop=end, library="ak")
+            except Exception as exc:
+                raise DataError(
+                    f"{s.path}: entries {start}-{end} of '{tree}' are unreadable, the file is "
+                    f"corrupt ({type(exc).__name__}: {exc})"
+                ) from exc
+            yield Chunk(arrays, s.path, start, end)
+            start = end
