@@ -17,14 +17,19 @@ for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
   if [ "$(id -u)" != 0 ]; then
-    echo "install.sh: needs the Debian packages ${missing[*]}; run as root or install them" >&2
-    exit 1
+    if command -v sudo >/dev/null 2>&1; then
+      sudo="sudo"
+    else
+      echo "install.sh: needs the Debian packages ${missing[*]}; run as root or install them" >&2
+      exit 1
+    fi
   fi
   echo "install.sh: installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 extra=""

@@ -1,0 +1,117 @@
+"""One job over real events: outputs match the reference; split jobs merged equal one job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from controller.engine.mergefiles import merge_files
+from controller.engine.output import read_output
+from controller.engine.plan import WagonInstance
+from controller.engine.train import load_wagons
+from controller.errors import DataError, TaskError
+from controller.job import JobSpec, run_job
+from controller.records import FileSlice
+from tests.reference import ZMUMU, assert_matches, zmumu_reference
+
+CATALOG = Path(__file__).resolve().parents[2] / "catalog"
+
+ZMUMU_WAGONS = [
+    WagonInstance("zmumu/muon-selection", None, "tasks:DimuonSelection", {}, False),
+    WagonInstance("zmumu/dimuon-mass", None, "tasks:DimuonMass", {}, True),
+    WagonInstance(
+        "zmumu/dimuon-mass", "wide", "tasks:DimuonMass", {"bins": 75, "low": 0, "high": 150}, True
+    ),
+    WagonInstance("zmumu/muon-kinematics", None, "tasks:MuonKinematics", {}, True),
+]
+
+
+def spec(tmp: Path, name: str, slices: list[FileSlice], step: int = 500, **kw: object) -> JobSpec:
+    wagons = [w.describe() for w in load_wagons(CATALOG, ZMUMU_WAGONS)]
+    return JobSpec(
+        name=name,
+        train_id="t",
+        catalog_dir=str(CATALOG),
+        catalog_commit="c0ffee",
+        dataset="cms-2010-dimuon",
+        tree="events",
+        wagons=wagons,
+        slices=slices,
+        output_dir=str(tmp / name),
+        step=step,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_single_job_matches_the_reference_bin_for_bin(tmp_path: Path) -> None:
+    report = run_job(spec(tmp_path, "all", [FileSlice(path=ZMUMU)]))
+    assert report.events == 2304
+    histograms, provenance = read_output(Path(report.output))
+    assert assert_matches(histograms, zmumu_reference()) > 100
+    assert provenance["events"] == 2304 and provenance["catalog_commit"] == "c0ffee"
+    hashes = {w["directory"]: w["config_hash"] for w in provenance["wagons"]}
+    assert hashes["zmumu/dimuon-mass"] != hashes["zmumu/dimuon-mass_wide"]
+    usage = {w.directory: w for w in report.wagons}
+    assert usage["zmumu/dimuon-mass"].events == 2304 and usage["zmumu/dimuon-mass"].cpu_s > 0
+    assert report.max_rss_mb > 50
+    assert (tmp_path / "all" / "metrics.json").is_file()
+
+
+def test_merged_split_jobs_equal_one_job(tmp_path: Path) -> None:
+    whole = run_job(spec(tmp_path, "whole", [FileSlice(path=ZMUMU)], step=1000))
+    parts = [
+        run_job(spec(tmp_path, f"p{i}", [FileSlice(path=ZMUMU, entry_start=a, entry_stop=b)], step=300))
+        for i, (a, b) in enumerate([(0, 700), (700, 1500), (1500, 2304)])
+    ]
+    merged = merge_files([Path(p.output) for p in parts], tmp_path / "merged.root")
+    assert merged["events"] == 2304
+    one, _ = read_output(Path(whole.output))
+    many, _ = read_output(tmp_path / "merged.root")
+    assert one.keys() == many.keys()
+    for directory, hists in one.items():
+        for name, h in hists.items():
+            assert (h.values(flow=True) == many[directory][name].values(flow=True)).all()
+            assert (h.variances(flow=True) == many[directory][name].variances(flow=True)).all()
+
+
+def test_corrupt_file_is_named_and_fails_the_job_unless_skipping_is_allowed(tmp_path: Path) -> None:
+    bad = tmp_path / "corrupt.root"
+    data = Path(ZMUMU).read_bytes()
+    bad.write_bytes(data[: len(data) // 2])  # truncated mid-file, as a failed transfer leaves it
+    slices = [FileSlice(path=ZMUMU), FileSlice(path=str(bad))]
+    with pytest.raises(DataError, match="corrupt.root"):
+        run_job(spec(tmp_path, "strict", slices))
+    report = run_job(spec(tmp_path, "lenient", slices, skip_bad_files=True))
+    assert report.events == 2304
+    assert [s.path for s in report.skipped] == [str(bad)]
+
+
+def test_a_bad_config_names_the_wagon_file_and_key() -> None:
+    bad = WagonInstance("zmumu/dimuon-mass", None, "tasks:DimuonMass", {"bins": 0}, True)
+    with pytest.raises(TaskError, match=r"dimuon-mass\.yaml: config\.bins"):
+        load_wagons(CATALOG, [bad])
+
+
+def test_a_raising_wagon_names_itself_the_file_and_the_range(tmp_path: Path) -> None:
+    analysis = tmp_path / "catalog" / "analyses" / "broken"
+    analysis.mkdir(parents=True)
+    (analysis / "tasks.py").write_text(
+        "from controller.engine.task import Task\n"
+        "class Boom(Task):\n"
+        "    columns = ('M',)\n"
+        "    def process(self, events, out):\n"
+        "        if events.M[0] > 0: raise ZeroDivisionError('bad luck')\n"
+    )
+    wagons = [WagonInstance("broken/boom", None, "tasks:Boom", {}, True)]
+    job = JobSpec(
+        name="j", train_id="t", catalog_dir=str(tmp_path / "catalog"), catalog_commit="c",
+        dataset="d", tree="events", wagons=[w.describe() for w in load_wagons(tmp_path / "catalog", wagons)],
+        slices=[FileSlice(path=ZMUMU, entry_start=1000, entry_stop=2000)], output_dir=str(tmp_path / "o"),
+        step=400,
+    )  # fmt: skip
+    with pytest.raises(TaskError) as err:
+        run_job(job)
+    message = str(err.value)
+    assert "broken/boom raised ZeroDivisionError: bad luck" in message
+    assert f"{ZMUMU} entries 1000-1400" in message
