@@ -37,7 +37,7 @@ def record_path(train_id: str) -> str:
 def load_records(store: HistoryStore) -> list[TrainRecord]:
     """Every train record on the history branch, newest first."""
     records = []
-    for path in store.list("trains"):
+    for path in store.files("trains"):
         if path.endswith("/record.json"):
             data = store.read(path)
             if data is not None:
@@ -74,7 +74,7 @@ def run_demo(
         say("3/5 run the jobs on the local grid, then merge")
         last = [""]
 
-        def progress(r: TrainRecord) -> None:
+        def progress(r: TrainRecord, last: list[str] = last) -> None:
             counts: dict[str, int] = {}
             for j in r.jobs:
                 counts[j.state] = counts.get(j.state, 0) + 1

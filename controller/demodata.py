@@ -7,12 +7,13 @@ number and getting a fresh event number. Same seed, same files. Adapter around u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import uproot
 
-COMPRESSIONS = {
+COMPRESSIONS: dict[str, Callable[[], object]] = {
     "zlib": lambda: uproot.ZLIB(1),
     "lz4": lambda: uproot.LZ4(1),
     "zstd": lambda: uproot.ZSTD(5),

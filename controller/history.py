@@ -73,7 +73,9 @@ class HistoryStore:
                 self.repo.git("read-tree", parent, env=env)
             for path, data in sorted(files.items()):
                 blob = self.repo.git("hash-object", "-w", "--stdin", input=data)
-                self.repo.git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+                self.repo.git(
+                    "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env
+                )
             tree = self.repo.git("write-tree", env=env)
         args = ["commit-tree", tree, "-m", message]
         if parent:
@@ -98,7 +100,7 @@ class HistoryStore:
             raise HistoryError("git is not installed; install git and retry") from exc
         return out.stdout if out.returncode == 0 else None
 
-    def list(self, prefix: str = "") -> list[str]:
+    def files(self, prefix: str = "") -> list[str]:
         if self.repo.rev(self.ref) is None:
             return []
         out = self.repo.git("ls-tree", "-r", "--name-only", self.ref, "--", prefix or ".")
@@ -109,4 +111,5 @@ class HistoryStore:
         if self.repo.rev(self.ref) is None:
             return []
         out = self.repo.git("log", f"-{limit}", "--format=%H %s", self.ref)
-        return [tuple(line.split(" ", 1)) for line in out.splitlines()]  # type: ignore[misc]
+        pairs = (line.split(" ", 1) for line in out.splitlines())
+        return [(sha, subject) for sha, subject in pairs]

@@ -16,7 +16,9 @@ ZMUMU = skhep_testdata.data_path("uproot-Zmumu.root")
 HZZ = skhep_testdata.data_path("uproot-HZZ.root")
 
 
-def _hist(values: np.ndarray, bins: int, low: float, high: float, weights: np.ndarray | None = None) -> np.ndarray:
+def _hist(
+    values: np.ndarray, bins: int, low: float, high: float, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Counts per bin with boost-histogram's rule: [low, high) per bin, overflow dropped."""
     values = np.asarray(values, dtype=np.float64)
     idx = np.floor((values - low) / (high - low) * bins).astype(np.int64)
@@ -25,7 +27,9 @@ def _hist(values: np.ndarray, bins: int, low: float, high: float, weights: np.nd
     return np.bincount(idx[inside], weights=w[inside], minlength=bins).astype(np.float64)
 
 
-def zmumu_reference(entry_start: int = 0, entry_stop: int | None = None) -> dict[str, dict[str, np.ndarray]]:
+def zmumu_reference(
+    entry_start: int = 0, entry_stop: int | None = None
+) -> dict[str, dict[str, np.ndarray]]:
     with uproot.open(ZMUMU) as f:
         a = f["events"].arrays(library="np", entry_start=entry_start, entry_stop=entry_stop)
     good = (
@@ -71,7 +75,13 @@ def hzz_reference() -> dict[str, dict[str, np.ndarray]]:
             lead_b.append(float(pt[selb].max()))
         for iso, counts, masses in ((10.0, nlep, m4l), (50.0, nlep_loose, m4l_loose)):
             leptons = [
-                (a[f"{k}_E"][i][j], a[f"{k}_Px"][i][j], a[f"{k}_Py"][i][j], a[f"{k}_Pz"][i][j], a[f"{k}_Charge"][i][j])
+                (
+                    a[f"{k}_E"][i][j],
+                    a[f"{k}_Px"][i][j],
+                    a[f"{k}_Py"][i][j],
+                    a[f"{k}_Pz"][i][j],
+                    a[f"{k}_Charge"][i][j],
+                )
                 for k in ("Muon", "Electron")
                 for j in range(len(a[f"{k}_E"][i]))
                 if a[f"{k}_Iso"][i][j] < iso
@@ -82,20 +92,36 @@ def hzz_reference() -> dict[str, dict[str, np.ndarray]]:
                 masses.append(math.sqrt(max(e * e - px * px - py * py - pz * pz, 0.0)))
     return {
         "multilepton/met": {"met": _hist(met, 50, 0.0, 250.0, weights=a["EventWeight"])},
-        "multilepton/jets": {"njet": _hist(np.array(njet), 10, 0, 10), "lead_pt": _hist(np.array(lead), 40, 0, 400)},
-        "multilepton/jets_btag": {"njet": _hist(np.array(njet_b), 10, 0, 10), "lead_pt": _hist(np.array(lead_b), 40, 0, 400)},
-        "multilepton/four-lepton": {"m4l": _hist(np.array(m4l), 50, 0, 500), "nlep": _hist(np.array(nlep), 8, 0, 8)},
-        "multilepton/four-lepton_loose-iso": {"m4l": _hist(np.array(m4l_loose), 50, 0, 500), "nlep": _hist(np.array(nlep_loose), 8, 0, 8)},
+        "multilepton/jets": {
+            "njet": _hist(np.array(njet), 10, 0, 10),
+            "lead_pt": _hist(np.array(lead), 40, 0, 400),
+        },
+        "multilepton/jets_btag": {
+            "njet": _hist(np.array(njet_b), 10, 0, 10),
+            "lead_pt": _hist(np.array(lead_b), 40, 0, 400),
+        },
+        "multilepton/four-lepton": {
+            "m4l": _hist(np.array(m4l), 50, 0, 500),
+            "nlep": _hist(np.array(nlep), 8, 0, 8),
+        },
+        "multilepton/four-lepton_loose-iso": {
+            "m4l": _hist(np.array(m4l_loose), 50, 0, 500),
+            "nlep": _hist(np.array(nlep_loose), 8, 0, 8),
+        },
     }
 
 
-def assert_matches(histograms: dict[str, dict[str, object]], reference: dict[str, dict[str, np.ndarray]]) -> int:
+def assert_matches(
+    histograms: dict[str, dict[str, object]], reference: dict[str, dict[str, np.ndarray]]
+) -> int:
     """Assert every reference histogram equals the engine's, bin for bin; return bins compared."""
     compared = 0
     for directory, hists in reference.items():
         assert directory in histograms, f"missing wagon directory {directory}"
         for name, expected in hists.items():
             got = histograms[directory][name].values()  # type: ignore[attr-defined]
-            np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9, err_msg=f"{directory}/{name}")
+            np.testing.assert_allclose(
+                got, expected, rtol=1e-9, atol=1e-9, err_msg=f"{directory}/{name}"
+            )
             compared += len(expected)
     return compared

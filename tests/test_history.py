@@ -38,7 +38,7 @@ def test_commits_land_on_the_branch_and_the_remote_not_on_main(repo: Path) -> No
     assert git(repo, "rev-parse", "HEAD") == main_before
     assert git(repo, "status", "--porcelain") == ""
     assert store.read("trains/t1/record.json") == b'{"a": 2}\n'
-    assert store.list("trains") == ["trains/t1/record.json"]
+    assert store.files("trains") == ["trains/t1/record.json"]
     assert [s for _, s in store.log()] == ["Train t1 done", "Compose train t1"]
     assert git(repo, "rev-parse", f"{second}^") == first
     origin = repo.parent / "origin.git"
@@ -51,7 +51,7 @@ def test_a_branch_moved_by_someone_else_is_not_overwritten(repo: Path) -> None:
     git(repo, "branch", "-f", "wagonyard/history", "main")  # someone else moves it
     # our next commit starts from what the branch now is: nothing of theirs is lost
     store.commit({"b": b"2"}, "two")
-    assert "catalog.txt" in store.list()
+    assert "catalog.txt" in store.files()
     assert store.read("a") is None
 
 

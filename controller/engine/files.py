@@ -79,9 +79,7 @@ def _expand(pattern: str, runs: list[int], root: Path) -> list[str]:
     return found
 
 
-def input_files(
-    catalog: Catalog, dataset: Dataset, root: Path, count: bool
-) -> list[InputFile]:
+def input_files(catalog: Catalog, dataset: Dataset, root: Path, count: bool) -> list[InputFile]:
     """The dataset's files, with their entry counts where ``count`` (needed to split by events)."""
     files = []
     for path, se in dataset_files(catalog, dataset, root):

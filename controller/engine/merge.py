@@ -1,6 +1,6 @@
 """Add the histograms of job outputs together, refusing anything that does not add up.
 
-Outputs are ``{directory: {name: hist.Hist}}``. A missing directory or histogram, or axes that
+Outputs are ``{directory: {name: Hist}}``. A missing directory or histogram, or axes that
 differ, is a ``MergeError`` naming both inputs. Pure: reading and writing files is in
 ``controller.engine.output``.
 """
@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import hist
 import numpy as np
 
+from controller.engine.task import Hist
 from controller.errors import MergeError
 
-Histograms = dict[str, dict[str, hist.Hist]]
+Histograms = dict[str, dict[str, Hist]]
 
 
-def _same_axes(a: hist.Hist, b: hist.Hist) -> str | None:
+def _same_axes(a: Hist, b: Hist) -> str | None:
     """Why the axes of ``a`` and ``b`` differ, or None where they match."""
     if a.ndim != b.ndim:
         return f"{a.ndim} axes against {b.ndim}"

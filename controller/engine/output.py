@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import hist
 import uproot
 
 from controller.engine.merge import Histograms
+from controller.engine.task import Hist
 from controller.errors import DataError
 
 PROVENANCE_KEY = "wagonyard/provenance"
@@ -53,7 +53,9 @@ def read_output(path: Path) -> tuple[Histograms, dict[str, Any]]:
                 directory, _, name = key.rpartition("/")
                 histograms.setdefault(directory, {})[name] = f[key].to_hist()
             if PROVENANCE_KEY not in classes:
-                raise DataError(f"{path}: no '{PROVENANCE_KEY}' in the file: not a wagonyard output")
+                raise DataError(
+                    f"{path}: no '{PROVENANCE_KEY}' in the file: not a wagonyard output"
+                )
             provenance = json.loads(str(f[PROVENANCE_KEY]))
         except DataError:
             raise
@@ -62,6 +64,6 @@ def read_output(path: Path) -> tuple[Histograms, dict[str, Any]]:
     return histograms, provenance
 
 
-def histogram_bytes(h: hist.Hist) -> int:
+def histogram_bytes(h: Hist) -> int:
     """The in-memory size of a histogram's bins, a stand-in for its share of the output."""
     return int(h.view(flow=True).nbytes)

@@ -30,7 +30,10 @@ def split_files(files: list[InputFile], splitting: Splitting) -> list[list[FileS
         if splitting.events_per_job is None:
             for i in range(0, len(members), splitting.files_per_job):
                 jobs.append(
-                    [FileSlice(path=f.path, storage_element=se) for f in members[i : i + splitting.files_per_job]]
+                    [
+                        FileSlice(path=f.path, storage_element=se)
+                        for f in members[i : i + splitting.files_per_job]
+                    ]
                 )
             continue
         jobs.extend(_by_events(members, splitting.events_per_job, se))
@@ -47,7 +50,9 @@ def _by_events(files: list[InputFile], per_job: int, se: str | None) -> list[lis
         start = 0
         while start < f.entries:
             stop = min(f.entries, start + room)
-            current.append(FileSlice(path=f.path, entry_start=start, entry_stop=stop, storage_element=se))
+            current.append(
+                FileSlice(path=f.path, entry_start=start, entry_stop=stop, storage_element=se)
+            )
             room -= stop - start
             start = stop
             if room == 0:

@@ -14,6 +14,9 @@ import awkward as ak
 import hist
 from pydantic import BaseModel, ConfigDict
 
+# A booked histogram of any storage (hist.Hist is generic in its storage type).
+Hist = hist.Hist[Any]
+
 
 class TaskConfig(BaseModel):
     """Base of every task's configurables: typed fields with defaults and descriptions."""
@@ -35,12 +38,10 @@ class Task:
     def __init__(self, config: TaskConfig | None = None) -> None:
         self.config: Any = config if config is not None else self.Config()
 
-    def book(self) -> dict[str, hist.Hist]:
+    def book(self) -> dict[str, Hist]:
         """Return the empty histograms this task fills, by name."""
         return {}
 
-    def process(
-        self, events: ak.Array, out: dict[str, hist.Hist]
-    ) -> Mapping[str, ak.Array] | None:
+    def process(self, events: ak.Array, out: dict[str, Hist]) -> Mapping[str, ak.Array] | None:
         """Fill ``out`` from one chunk of ``events``; service tasks return derived columns."""
         raise NotImplementedError(f"{type(self).__name__}.process is not written")

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hist
 from pydantic import ValidationError
 
 from controller.catalog.tasks import import_task
 from controller.engine.merge import Histograms
 from controller.engine.plan import WagonInstance
 from controller.engine.source import Chunk
-from controller.engine.task import Task
+from controller.engine.task import Hist, Task
 from controller.errors import TaskError
 from controller.records import WagonInTrain
 
@@ -39,7 +38,7 @@ class LoadedWagon:
     instance: WagonInstance
     task: Task
     config: dict[str, Any]
-    hists: dict[str, hist.Hist] = field(default_factory=dict)
+    hists: dict[str, Hist] = field(default_factory=dict)
     cpu_s: float = 0.0
     events: int = 0
 
@@ -72,8 +71,7 @@ def load_wagons(catalog_dir: Path, instances: list[WagonInstance]) -> list[Loade
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             variant = f" (variant '{inst.variant}')" if inst.variant else ""
-            raise TaskError(f"{wagon_file}: config.{where}: {first['msg']}{variant}"
-            ) from exc
+            raise TaskError(f"{wagon_file}: config.{where}: {first['msg']}{variant}") from exc
         task = cls(config)
         try:
             booked = task.book()

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,10 +82,8 @@ class LocalBackend:
                 _write_json(job_dir / "cancelled.json", {"at": _now()})
                 launched = _read_json(job_dir / "launched.json")
                 if launched and self._alive(launched):
-                    try:
+                    with suppress(ProcessLookupError):
                         os.killpg(int(str(launched["pid"])), signal.SIGTERM)
-                    except ProcessLookupError:
-                        pass
 
     def log_path(self, name: str) -> Path:
         return self.jobs_dir / name / "log"
@@ -106,7 +104,7 @@ class LocalBackend:
         try:
             proc = psutil.Process(int(str(launched["pid"])))
             same = abs(proc.create_time() - float(str(launched["create_time"]))) < 0.5
-            return same and proc.status() != psutil.STATUS_ZOMBIE
+            return bool(same and proc.status() != psutil.STATUS_ZOMBIE)
         except psutil.NoSuchProcess:
             return False
 

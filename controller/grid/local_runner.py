@@ -20,9 +20,7 @@ from controller.grid.local import LocalBackend, _write_json
 
 def main(job_dir: Path) -> int:
     request = json.loads((job_dir / "request.json").read_text())["request"]
-    child = subprocess.Popen(
-        request["command"], cwd=request["workdir"], stdin=subprocess.DEVNULL
-    )
+    child = subprocess.Popen(request["command"], cwd=request["workdir"], stdin=subprocess.DEVNULL)
 
     def forward(signum: int, _frame: object) -> None:
         child.send_signal(signum)
@@ -36,7 +34,9 @@ def main(job_dir: Path) -> int:
         child.wait()
         code = -int(signal.SIGKILL)
     sys.stdout.flush()
-    _write_json(job_dir / "result.json", {"exit_code": code, "finished": datetime.now(UTC).isoformat()})
+    _write_json(
+        job_dir / "result.json", {"exit_code": code, "finished": datetime.now(UTC).isoformat()}
+    )
     LocalBackend(job_dir.parent.parent).query([])
     return 0
 

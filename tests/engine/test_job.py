@@ -61,7 +61,9 @@ def test_single_job_matches_the_reference_bin_for_bin(tmp_path: Path) -> None:
 def test_merged_split_jobs_equal_one_job(tmp_path: Path) -> None:
     whole = run_job(spec(tmp_path, "whole", [FileSlice(path=ZMUMU)], step=1000))
     parts = [
-        run_job(spec(tmp_path, f"p{i}", [FileSlice(path=ZMUMU, entry_start=a, entry_stop=b)], step=300))
+        run_job(
+            spec(tmp_path, f"p{i}", [FileSlice(path=ZMUMU, entry_start=a, entry_stop=b)], step=300)
+        )
         for i, (a, b) in enumerate([(0, 700), (700, 1500), (1500, 2304)])
     ]
     merged = merge_files([Path(p.output) for p in parts], tmp_path / "merged.root")
@@ -80,7 +82,7 @@ def test_corrupt_file_is_named_and_fails_the_job_unless_skipping_is_allowed(tmp_
     data = Path(ZMUMU).read_bytes()
     bad.write_bytes(data[: len(data) // 2])  # truncated mid-file, as a failed transfer leaves it
     slices = [FileSlice(path=ZMUMU), FileSlice(path=str(bad))]
-    with pytest.raises(DataError, match="corrupt.root"):
+    with pytest.raises(DataError, match=r"corrupt\.root"):
         run_job(spec(tmp_path, "strict", slices))
     report = run_job(spec(tmp_path, "lenient", slices, skip_bad_files=True))
     assert report.events == 2304

@@ -44,9 +44,7 @@ def test_cross_analysis_dependency_and_shared_dependency_runs_once() -> None:
 
 
 def test_cycle_is_an_error_naming_the_cycle() -> None:
-    cat = catalog(
-        {"a/x": {"depends_on": ["y"], "enabled": ON_DS}, "a/y": {"depends_on": ["x"]}}
-    )
+    cat = catalog({"a/x": {"depends_on": ["y"], "enabled": ON_DS}, "a/y": {"depends_on": ["x"]}})
     with pytest.raises(WagonyardError, match=r"a/x -> a/y -> a/x"):
         plan_train(cat, "ds")
 

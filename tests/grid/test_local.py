@@ -36,7 +36,7 @@ def test_job_outlives_the_submitting_process_and_a_new_backend_sees_it(tmp_path:
         "import sys; from pathlib import Path; from controller.grid.local import LocalBackend;"
         "from controller.grid.base import JobRequest;"
         f"LocalBackend(Path({str(state)!r})).submit(JobRequest(name='j1', workdir={str(tmp_path)!r},"
-        "command=[sys.executable, '-c', 'import time; time.sleep(1); open(\"out.txt\",\"w\").write(\"hi\"); print(\"done\")']))"
+        'command=[sys.executable, \'-c\', \'import time; time.sleep(1); open("out.txt","w").write("hi"); print("done")\']))'
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)  # the submitter exits
     backend = LocalBackend(state)

@@ -70,7 +70,9 @@ class JetActivity(Task):
     def book(self) -> dict[str, hist.Hist]:
         return {
             "njet": hist.Hist(hist.axis.Integer(0, 10, name="njet", label="jets")),
-            "lead_pt": hist.Hist(hist.axis.Regular(40, 0, 400, name="pt", label="leading jet pT [GeV]")),
+            "lead_pt": hist.Hist(
+                hist.axis.Regular(40, 0, 400, name="pt", label="leading jet pT [GeV]")
+            ),
         }
 
     def process(self, events: ak.Array, out: dict[str, hist.Hist]) -> None:
