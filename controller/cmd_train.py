@@ -90,12 +90,8 @@ def demo_data_command(
 
 
 @click.command("merge")
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True
-)
-@click.argument(
-    "inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def merge_command(output: Path, inputs: tuple[Path, ...]) -> None:
     """Add the histograms of job outputs (AnalysisResults.root files) into OUTPUT."""
     from controller.engine.mergefiles import merge_files

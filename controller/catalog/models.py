@@ -334,7 +334,7 @@ class RunList(_Model):
 
     def usable_runs(self) -> list[int]:
         """Runs that trains read: good and limited, never bad."""
-        return [r.run for r in self.runs if r.quality is not Quality.BAD]
+        return [r.run for r in self.runs if r.quality != Quality.BAD]
 
 
 KINDS: dict[str, type[_Model]] = {
