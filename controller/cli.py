@@ -17,7 +17,13 @@ import click
 
 from controller import __version__
 from controller.cmd_catalog import schema_command, validate_command
-from controller.cmd_train import demo_command, demo_data_command, job_command, merge_command
+from controller.cmd_train import (
+    demo_command,
+    demo_data_command,
+    job_command,
+    merge_command,
+    run_command,
+)
 from controller.errors import WagonyardError
 
 
@@ -32,6 +38,7 @@ for command in (
     schema_command,
     demo_command,
     demo_data_command,
+    run_command,
     merge_command,
     job_command,
 ):

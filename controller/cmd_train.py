@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -60,6 +61,82 @@ def demo_command(
     click.echo(f"site:    {result.site_index.resolve()}")
     if any(r.state != "done" for r in result.records):
         raise WagonyardError("a demo train failed; see its record above and on the site")
+
+
+@click.command("run")
+@click.option("--dataset", required=True, help="The dataset to run over.")
+@click.option(
+    "--wagon",
+    "wagons",
+    multiple=True,
+    help="Run only this wagon, as analysis/wagon (repeatable; default: all enabled).",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The catalog (default: ./catalog or the nearest one upwards).",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--max-files", type=click.IntRange(min=1), default=None, help="Only the first N files."
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where AnalysisResults.root, report.json and metrics.json go "
+    "(default: ./wagonyard-run/<dataset>).",
+)
+def run_command(
+    dataset: str,
+    wagons: tuple[str, ...],
+    catalog_dir: Path | None,
+    data_dir: Path | None,
+    max_files: int | None,
+    output_dir: Path | None,
+) -> None:
+    """Run a train over a dataset in this process, with a progress bar."""
+    from controller.catalog.loader import load_valid_catalog
+    from controller.engine.files import data_dir as default_data_dir
+    from controller.engine.source import Chunk
+    from controller.localrun import run_local
+    from controller.workspace import find_catalog
+
+    catalog = load_valid_catalog(catalog_dir or find_catalog())
+    bar: list[Any] = []
+
+    def start(total: int) -> None:
+        bar.append(click.progressbar(length=total, label=f"{dataset}", show_pos=True, width=30))
+        bar[0].__enter__()
+
+    def advance(chunk: Chunk) -> None:
+        bar[0].update(len(chunk))
+
+    try:
+        report = run_local(
+            catalog,
+            dataset,
+            list(wagons) or None,
+            default_data_dir(data_dir),
+            output_dir or Path("wagonyard-run") / dataset,
+            max_files,
+            on_start=start,
+            on_chunk=advance,
+        )
+    finally:
+        if bar:
+            bar[0].__exit__(None, None, None)
+    rate = report.events / report.wall_s if report.wall_s else 0.0
+    click.echo(
+        f"{report.events:,} events in {report.wall_s:.1f} s ({rate:,.0f} events/s), "
+        f"max RSS {report.max_rss_mb:.0f} MB"
+    )
+    for w in report.wagons:
+        click.echo(f"  {w.directory:40s} cpu {w.cpu_s:8.3f} s")
+    click.echo(f"output: {report.output}")
 
 
 @click.command("demo-data")

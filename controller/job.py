@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from controller.engine import source
 from controller.engine.output import histogram_bytes, write_output
 from controller.engine.plan import WagonInstance
+from controller.engine.source import Chunk
 from controller.engine.train import columns_to_read, histograms_of, load_wagons, run_chunks
 from controller.errors import DataError
 from controller.metrics import Sampler
@@ -47,7 +49,7 @@ class JobSpec(BaseModel):
         return [WagonInstance(w.ref, w.variant, w.task, w.config, w.enabled) for w in self.wagons]
 
 
-def run_job(spec: JobSpec) -> JobReport:
+def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> JobReport:
     """Run the job; raise ``TaskError``/``DataError`` naming what failed."""
     out_dir = Path(spec.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -66,7 +68,7 @@ def run_job(spec: JobSpec) -> JobReport:
             spec.step,
             on_bad_file=skip if spec.skip_bad_files else None,
         )
-        events = run_chunks(wagons, chunks)
+        events = run_chunks(wagons, chunks, on_chunk)
         histograms = histograms_of(wagons)
         provenance: dict[str, Any] = {
             "train_id": spec.train_id,

@@ -30,8 +30,16 @@ def merge_files(inputs: list[Path], output: Path) -> dict[str, Any]:
         else:
             add_into(total, histograms, first, str(path))
         events += int(provenance.get("events", 0))
-        parts.append(
-            {"file": str(path), "job": provenance.get("job"), "events": provenance.get("events")}
+        # an intermediate merge passes on the jobs it holds, so the final file names them all
+        parts.extend(
+            provenance.get("merged_from")
+            or [
+                {
+                    "file": str(path),
+                    "job": provenance.get("job"),
+                    "events": provenance.get("events"),
+                }
+            ]
         )
     merged = {
         "train_id": base.get("train_id"),
@@ -42,4 +50,34 @@ def merge_files(inputs: list[Path], output: Path) -> dict[str, Any]:
         "merged_from": parts,
     }
     write_output(output, total, merged)
+    return merged
+
+
+def merge_staged(
+    inputs: list[Path], output: Path, fan_in: int = 16, scratch: Path | None = None
+) -> dict[str, Any]:
+    """Merge in stages of at most ``fan_in`` files each, as a grid's merging jobs would.
+
+    Each stage writes intermediate files beside ``output`` (or in ``scratch``); memory holds
+    one running sum and one input at a time whatever the number of inputs.
+    """
+    if fan_in < 2:
+        raise MergeError(f"a merge fan-in of {fan_in} cannot converge; use 2 or more")
+    work = scratch or output.parent / f".{output.name}.stages"
+    level, current = 0, list(inputs)
+    intermediates: list[Path] = []
+    while len(current) > fan_in:
+        nxt = []
+        for i in range(0, len(current), fan_in):
+            part = work / f"stage{level}-{i // fan_in:05d}.root"
+            merge_files(current[i : i + fan_in], part)
+            nxt.append(part)
+        intermediates.extend(nxt)
+        current, level = nxt, level + 1
+    merged = merge_files(current, output)
+    merged["stages"] = level + 1
+    for p in intermediates:
+        p.unlink(missing_ok=True)
+    if work.exists() and not any(work.iterdir()):
+        work.rmdir()
     return merged

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,11 @@ def columns_to_read(wagons: list[LoadedWagon]) -> list[str]:
     return sorted(wanted - produced)
 
 
-def run_chunks(wagons: list[LoadedWagon], chunks: Iterable[Chunk]) -> int:
+def run_chunks(
+    wagons: list[LoadedWagon],
+    chunks: Iterable[Chunk],
+    on_chunk: Callable[[Chunk], None] | None = None,
+) -> int:
     """Hand every chunk to every wagon in order; return the number of events processed."""
     events_total = 0
     for chunk in chunks:
@@ -111,6 +115,8 @@ def run_chunks(wagons: list[LoadedWagon], chunks: Iterable[Chunk]) -> int:
             w.cpu_s += time.process_time() - t0
             w.events += len(chunk)
         events_total += len(chunk)
+        if on_chunk is not None:
+            on_chunk(chunk)
     return events_total
 
 

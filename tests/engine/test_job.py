@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.engine.mergefiles import merge_files
+from controller.engine.mergefiles import merge_files, merge_staged
 from controller.engine.output import read_output
 from controller.engine.plan import WagonInstance
 from controller.engine.train import load_wagons
@@ -117,3 +117,24 @@ def test_a_raising_wagon_names_itself_the_file_and_the_range(tmp_path: Path) -> 
     message = str(err.value)
     assert "broken/boom raised ZeroDivisionError: bad luck" in message
     assert f"{ZMUMU} entries 1000-1400" in message
+
+
+def test_staged_merge_of_many_outputs_equals_a_flat_merge(tmp_path: Path) -> None:
+    bounds = list(range(0, 2304, 200)) + [2304]
+    outputs = [
+        Path(
+            run_job(
+                spec(tmp_path, f"s{i}", [FileSlice(path=ZMUMU, entry_start=a, entry_stop=b)])
+            ).output
+        )
+        for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))
+    ]
+    assert len(outputs) == 12
+    flat = merge_files(outputs, tmp_path / "flat.root")
+    staged = merge_staged(outputs, tmp_path / "staged.root", fan_in=3)
+    assert staged["stages"] == 3 and staged["events"] == flat["events"] == 2304
+    assert [p["job"] for p in staged["merged_from"]] == [f"s{i}" for i in range(12)]
+    a, _ = read_output(tmp_path / "flat.root")
+    b, _ = read_output(tmp_path / "staged.root")
+    assert_matches(b, {d: {n: h.values() for n, h in hs.items()} for d, hs in a.items()})
+    assert not list(tmp_path.glob(".staged.root.stages/*"))
