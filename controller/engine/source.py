@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import awkward as ak
 import uproot
@@ -35,6 +36,13 @@ def count_entries(path: str, tree: str) -> int:
         return int(t.num_entries)
 
 
+def _open_options(path: str) -> dict[str, Any]:
+    """http(s) through uproot's own HTTP source: no aiohttp/requests needed for fsspec."""
+    if path.startswith(("http://", "https://")):
+        return {"handler": uproot.source.http.HTTPSource}
+    return {}
+
+
 class _open_tree:
     """Open a file and its tree, turning every failure into a ``DataError`` naming the file."""
 
@@ -43,7 +51,7 @@ class _open_tree:
 
     def __enter__(self) -> tuple[uproot.ReadOnlyDirectory, uproot.TTree]:
         try:
-            self.file = uproot.open(self.path)
+            self.file = uproot.open(self.path, **_open_options(self.path))
         except FileNotFoundError as exc:
             raise DataError(f"{self.path}: no such input file") from exc
         except Exception as exc:
