@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -120,14 +121,14 @@ def test_a_raising_wagon_names_itself_the_file_and_the_range(tmp_path: Path) -> 
 
 
 def test_staged_merge_of_many_outputs_equals_a_flat_merge(tmp_path: Path) -> None:
-    bounds = list(range(0, 2304, 200)) + [2304]
+    bounds = [*range(0, 2304, 200), 2304]
     outputs = [
         Path(
             run_job(
                 spec(tmp_path, f"s{i}", [FileSlice(path=ZMUMU, entry_start=a, entry_stop=b)])
             ).output
         )
-        for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))
+        for i, (a, b) in enumerate(pairwise(bounds))
     ]
     assert len(outputs) == 12
     flat = merge_files(outputs, tmp_path / "flat.root")
