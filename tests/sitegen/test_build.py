@@ -1,0 +1,208 @@
+"""The built site: every page exists with a title and a heading, every link resolves, the train
+page draws every histogram of the real output file with the right numbers, and a missing or
+unreadable output is said plainly instead of failing the build."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import pytest
+
+from controller.catalog.catalog import Catalog
+from controller.sitegen.build import build_site, site_folder
+from controller.sitegen.gather import read_histograms, read_train_output
+from controller.sitegen.model import Hist1D, Hist2D
+from tests.sitegen.helpers import (
+    DONE,
+    FAILED,
+    GONE,
+    T0,
+    BuiltSite,
+    Page,
+    dimuon_events,
+    dimuon_mass,
+    done_record,
+    read_page,
+    write_output,
+    zmumu_histograms,
+)
+
+
+def page(built: BuiltSite, relative: str) -> Page:
+    return read_page((built.out / relative).read_text(encoding="utf-8"))
+
+
+def test_every_object_gets_a_page_and_the_assets_are_copied(built: BuiltSite) -> None:
+    written = {p.relative_to(built.out).as_posix() for p in built.pages}
+    assert built.pages[0] == built.out / "index.html"
+    assert written == {
+        "index.html",
+        "trains.html",
+        "analyses.html",
+        "datasets.html",
+        "runlists.html",
+        "analyses/zmumu.html",
+        "analyses/multilepton.html",
+        "datasets/cms-2010-dimuon.html",
+        "datasets/cms-2010-dimuon-large.html",
+        "datasets/hzz-mc.html",
+        "runlists/run2010b-dimuon.html",
+        f"trains/{DONE}.html",
+        f"trains/{FAILED}.html",
+        f"trains/{GONE}.html",
+    }
+    assert all(p.is_file() for p in built.pages)
+    assert (built.out / "assets" / "style.css").is_file()
+
+
+def test_every_page_has_a_title_one_heading_and_links_that_resolve(built: BuiltSite) -> None:
+    for path in built.pages:
+        p = read_page(path.read_text(encoding="utf-8"))
+        assert p.title.endswith("· wagonyard"), path
+        assert len(p.h1) == 1 and p.h1[0], path
+        for href in p.links:
+            parts = urlsplit(href)
+            assert not parts.scheme and not parts.netloc, f"{path}: absolute link {href}"
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            assert target.is_file(), f"{path}: link {href} points nowhere"
+            if parts.fragment:
+                assert parts.fragment in read_page(target.read_text(encoding="utf-8")).ids, href
+
+
+def test_dashboard_counts_the_catalog_and_lists_trains_newest_first(built: BuiltSite) -> None:
+    p = page(built, "index.html")
+    for text in ("2 analyses", "6 wagons", "3 datasets", "2 runs", "3 trains"):
+        assert text in p.text
+    trains = [h for h in p.links if h.startswith("trains/")]
+    assert trains == [f"trains/{GONE}.html", f"trains/{FAILED}.html", f"trains/{DONE}.html"]
+    assert {"state-done", "state-failed"} <= set(p.classes)
+    assert "4 min 30 s" in p.text  # the turnaround of the done trains
+
+
+def test_train_page_draws_every_histogram_of_the_output(built: BuiltSite) -> None:
+    p = page(built, f"trains/{DONE}.html")
+    expected = sum(len(h) for h in built.histograms.values())
+    assert len(p.svgs) == expected == 6
+    for picture in p.svgs:
+        drawn = [d for cls, d in picture.paths if cls in ("hist-line", "hist-cells") and d]
+        assert drawn, "a histogram picture without a plotted path"
+    for directory in ("zmumu/dimuon-mass", "zmumu/dimuon-mass_wide", "zmumu/muon-kinematics"):
+        assert directory in p.text
+    assert "verified" in p.text  # the sha256 of the record matches the file
+    assert "dependency only" in p.text
+    assert "These wagons wrote no histograms" in p.text and "zmumu/muon-selection" in p.text
+
+
+def test_train_page_shows_the_entries_and_mean_of_the_real_mass_spectrum(built: BuiltSite) -> None:
+    mass = dimuon_mass(dimuon_events())
+    counts, edges = np.histogram(mass, bins=60, range=(60.0, 120.0))
+    centres = (edges[:-1] + edges[1:]) / 2
+    mean = float((counts * centres).sum() / counts.sum())
+    text = page(built, f"trains/{DONE}.html").text
+    assert f"mass entries {len(mass):,} mean {mean:.4g}" in text
+
+
+def test_train_page_lists_jobs_with_attempts_exit_codes_and_usage(built: BuiltSite) -> None:
+    p = page(built, f"trains/{FAILED}.html")
+    assert "1, 1, 137" in p.text  # the exit codes of the three attempts of the failed job
+    assert "jobs failed after every attempt" in p.text
+    assert "This train has no merged output yet: it failed before merging." in p.text
+    assert "MemoryError" in p.text  # its log tail
+    done = page(built, f"trains/{DONE}.html")
+    assert "uproot-Zmumu.root [800, 1,600)" in done.text
+    assert "2.778 ms" in done.text  # 6.4 s over 2,304 events, above the 2 ms limit
+    assert "bad" in done.classes
+
+
+def test_a_missing_output_file_is_said_plainly(built: BuiltSite) -> None:
+    p = page(built, f"trains/{GONE}.html")
+    assert "is missing" in p.text and not p.svgs
+
+
+def test_an_unreadable_output_file_is_said_plainly(tmp_path: Path, catalog: Catalog) -> None:
+    output = tmp_path / "outputs" / "t" / "AnalysisResults.root"
+    output.parent.mkdir(parents=True)
+    output.write_bytes(b"this is not a ROOT file" * 100)
+    record = done_record(catalog, "t", output, tmp_path / "outputs", T0)
+    shown = read_train_output(record, tmp_path / "outputs")
+    assert shown.problem and "cannot be read" in shown.problem
+    build_site(catalog, [record], tmp_path / "site", tmp_path / "outputs")
+    assert "cannot be read" in read_page((tmp_path / "site/trains/t.html").read_text()).text
+
+
+def test_a_changed_output_file_fails_its_checksum(tmp_path: Path, catalog: Catalog) -> None:
+    output = tmp_path / "t" / "AnalysisResults.root"
+    write_output(output, zmumu_histograms(), "t")
+    record = done_record(catalog, "t", output, tmp_path, T0)
+    write_output(output, {"zmumu/dimuon-mass": zmumu_histograms()["zmumu/dimuon-mass"]}, "x")
+    assert read_train_output(record, tmp_path).sha256_ok is False
+
+
+def test_gather_reads_axes_contents_errors_and_entries(tmp_path: Path) -> None:
+    histograms = zmumu_histograms()
+    write_output(tmp_path / "out.root", histograms, "t")
+    wagons, provenance = read_histograms(tmp_path / "out.root")
+    assert '"train_id": "t"' in provenance
+    read = {w.directory: {h.name: h for h in w.histograms} for w in wagons}
+    assert set(read) == set(histograms)
+    mass = read["zmumu/dimuon-mass"]["mass"]
+    source = histograms["zmumu/dimuon-mass"]["mass"]
+    assert isinstance(mass, Hist1D)
+    assert mass.x.label == "m(μμ) [GeV]"
+    assert mass.x.edges == pytest.approx(source.axes[0].edges)
+    assert mass.values == pytest.approx(source.values())
+    assert mass.errors == pytest.approx(np.sqrt(source.variances()))
+    assert mass.entries == source.sum(flow=True)
+    eta_phi = read["zmumu/muon-kinematics"]["eta_phi"]
+    assert isinstance(eta_phi, Hist2D)
+    assert (eta_phi.x.label, eta_phi.y.label) == ("η", "φ")
+    assert np.array(eta_phi.values) == pytest.approx(
+        histograms["zmumu/muon-kinematics"]["eta_phi"].values()
+    )
+
+
+def test_analysis_page_links_dependencies_datasets_and_trains(built: BuiltSite) -> None:
+    p = page(built, "analyses/zmumu.html")
+    assert p.h1 == ["Z boson to muon pairs in 2010 pp collisions at 7 TeV"]
+    assert "zmumu.html#wagon-muon-selection" in " ".join(p.links)
+    assert {"wagon-dimuon-mass", "wagon-muon-kinematics", "wagon-muon-selection"} <= p.ids
+    assert "../datasets/cms-2010-dimuon-large.html" in p.links
+    assert f"../trains/{DONE}.html" in p.links and f"../trains/{FAILED}.html" not in p.links
+    assert "dimuon-mass_wide" in p.text  # the variant
+    assert "eta_max 2.1" in p.text  # the configuration table
+
+
+def test_dataset_and_runlist_pages(built: BuiltSite) -> None:
+    ds = page(built, "datasets/cms-2010-dimuon.html")
+    assert "../runlists/run2010b-dimuon.html" in ds.links
+    assert "testdata:uproot-Zmumu.root" in ds.text
+    assert "events per job 800" in ds.text
+    wagons = [h for h in ds.links if "#wagon-" in h]
+    assert wagons == [
+        "../analyses/zmumu.html#wagon-dimuon-mass",
+        "../analyses/zmumu.html#wagon-muon-kinematics",
+    ]
+    rl = page(built, "runlists/run2010b-dimuon.html")
+    assert "148029" in rl.text and "148031" in rl.text and "2 good 0 limited 0 bad" in rl.text
+    assert "q-good" in rl.classes
+    assert "../datasets/cms-2010-dimuon.html" in rl.links
+
+
+def test_a_rebuild_removes_pages_of_trains_that_are_gone(tmp_path: Path, built: BuiltSite) -> None:
+    out = tmp_path / "site"
+    build_site(built.catalog, built.records, out, built.outputs_root)
+    assert (out / f"trains/{FAILED}.html").is_file()
+    (out / "notes.txt").write_text("mine")
+    later = [r for r in built.records if r.train_id != FAILED]
+    build_site(built.catalog, later, out, built.outputs_root, now=T0 + timedelta(days=1))
+    assert not (out / f"trains/{FAILED}.html").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_the_site_folder_holds_the_templates_and_the_stylesheet() -> None:
+    folder = site_folder()
+    assert (folder / "templates" / "base.html").is_file()
+    assert (folder / "assets" / "style.css").is_file()
