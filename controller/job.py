@@ -44,6 +44,8 @@ class JobSpec(BaseModel):
     output_dir: str
     step: int = 100_000
     skip_bad_files: bool = False
+    metrics_interval_s: float = 0.25
+    sample_each_chunk: bool = False
 
     def instances(self) -> list[WagonInstance]:
         return [WagonInstance(w.ref, w.variant, w.task, w.config, w.enabled) for w in self.wagons]
@@ -58,7 +60,15 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
     def skip(s: FileSlice, exc: DataError) -> None:
         skipped.append(SkippedFile(path=s.path, reason=str(exc), events=_entries(s)))
 
-    t0, sampler = time.monotonic(), Sampler()
+    t0, sampler = time.monotonic(), Sampler(interval=spec.metrics_interval_s)
+
+    def chunk_done(chunk: Chunk) -> None:
+        sampler.events += len(chunk)
+        if spec.sample_each_chunk:
+            sampler.sample()
+        if on_chunk is not None:
+            on_chunk(chunk)
+
     with sampler:
         wagons = load_wagons(Path(spec.catalog_dir), spec.instances())
         chunks = source.iterate(
@@ -68,7 +78,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
             spec.step,
             on_bad_file=skip if spec.skip_bad_files else None,
         )
-        events = run_chunks(wagons, chunks, on_chunk)
+        events = run_chunks(wagons, chunks, chunk_done)
         histograms = histograms_of(wagons)
         provenance: dict[str, Any] = {
             "train_id": spec.train_id,

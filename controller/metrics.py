@@ -22,6 +22,7 @@ class Sample:
     rss_mb: float
     pss_mb: float | None
     cpu_s: float
+    events: int = 0
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Sampler:
 
     interval: float = 0.25
     samples: list[Sample] = field(default_factory=list)
+    events: int = 0
 
     def __post_init__(self) -> None:
         self._proc = psutil.Process()
@@ -50,6 +52,7 @@ class Sampler:
             rss_mb=round(rss / MB, 2),
             pss_mb=None if pss is None else round(pss / MB, 2),
             cpu_s=round(cpu.user + cpu.system, 3),
+            events=self.events,
         )
         self.samples.append(s)
         return s
