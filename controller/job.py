@@ -45,6 +45,7 @@ class JobSpec(BaseModel):
     step: int = 100_000
     skip_bad_files: bool = False
     metrics_interval_s: float = 0.25
+    read_columns: list[str] = []  # read these too, even if no wagon asks (the baseline test)
     sample_each_chunk: bool = False
 
     def instances(self) -> list[WagonInstance]:
@@ -74,7 +75,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
         chunks = source.iterate(
             spec.slices,
             spec.tree,
-            columns_to_read(wagons),
+            sorted(set(columns_to_read(wagons)) | set(spec.read_columns)),
             spec.step,
             on_bad_file=skip if spec.skip_bad_files else None,
         )

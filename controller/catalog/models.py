@@ -235,6 +235,9 @@ class Limits(_Model):
     output_mb: float = Field(100.0, gt=0, description="Maximum output size of a job in MB.")
     log_kb: int = Field(1024, ge=1, description="Maximum log size of a job in kB.")
     job_timeout_s: int = Field(3600, ge=10, description="A job running longer is killed.")
+    test_timeout_s: int = Field(
+        300, ge=5, description="A wagon test running longer is killed and marked failed."
+    )
 
 
 class Schedule(_Model):

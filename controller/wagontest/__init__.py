@@ -1,0 +1,1 @@
+"""Wagon tests: baseline, each wagon, the full train and the merge, measured and judged."""
