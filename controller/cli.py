@@ -23,6 +23,7 @@ from controller.cmd_train import (
     job_command,
     merge_command,
     run_command,
+    test_command,
 )
 from controller.errors import WagonyardError
 
@@ -39,6 +40,7 @@ for command in (
     demo_command,
     demo_data_command,
     run_command,
+    test_command,
     merge_command,
     job_command,
 ):

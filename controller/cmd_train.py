@@ -139,6 +139,71 @@ def run_command(
     click.echo(f"output: {report.output}")
 
 
+@click.command("test")
+@click.option(
+    "--wagon", "wagons", multiple=True, help="Test this wagon (analysis/wagon); repeatable."
+)
+@click.option(
+    "--changed-since",
+    metavar="REV",
+    default=None,
+    help="Test every wagon a git change since REV affects (changed wagons and task code, "
+    "their dependents, wagons on changed datasets).",
+)
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    help="Only on this dataset; alone, test every wagon enabled on it.",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("wagonyard-test"),
+    show_default=True,
+    help="Where the test jobs' outputs and logs go.",
+)
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--record/--no-record",
+    default=False,
+    help="Commit the results to the history branch (what the controller does).",
+)
+def test_command(
+    wagons: tuple[str, ...],
+    changed_since: str | None,
+    datasets: tuple[str, ...],
+    catalog_dir: Path | None,
+    data_dir: Path | None,
+    work: Path,
+    markdown_path: Path | None,
+    json_path: Path | None,
+    record: bool,
+) -> None:
+    """Test wagons: the baseline, each wagon, the full train and the merge, measured."""
+    from controller.wagontest.cli import test_main
+
+    test_main(
+        list(wagons),
+        changed_since,
+        list(datasets),
+        catalog_dir,
+        data_dir,
+        work,
+        markdown_path,
+        json_path,
+        record,
+    )
+
+
 @click.command("demo-data")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--events", type=click.IntRange(min=1000), default=1_000_000, show_default=True)

@@ -1,0 +1,87 @@
+"""Wire ``wagonyard test``: select, run, print the summary, write and record the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from controller.catalog.loader import load_valid_catalog
+from controller.engine.files import data_dir as default_data_dir
+from controller.errors import WagonyardError
+from controller.history import GitRepo, HistoryStore
+from controller.wagontest.changes import changed_paths, repo_root
+from controller.wagontest.report import CaseReport, markdown
+from controller.wagontest.run import run_tests
+from controller.wagontest.select import affected_wagons
+from controller.wagontest.store import previous_case, record_tests
+from controller.workspace import find_catalog
+
+
+def test_main(
+    wagons: list[str],
+    changed_since: str | None,
+    datasets: list[str],
+    catalog_dir: Path | None,
+    data_dir: Path | None,
+    work: Path,
+    markdown_path: Path | None,
+    json_path: Path | None,
+    record: bool,
+) -> None:
+    catalog_dir = catalog_dir or find_catalog()
+    catalog = load_valid_catalog(catalog_dir)
+    repo = repo_root(catalog_dir)
+    selected: dict[str, str] = {}
+    for ref in wagons:
+        if ref not in catalog.wagons:
+            raise WagonyardError(f"--wagon {ref}: no such wagon; give it as analysis/wagon")
+        selected[ref] = "named on the command line"
+    if changed_since:
+        if repo is None:
+            raise WagonyardError(
+                f"--changed-since needs a git repository; {catalog_dir} is in none"
+            )
+        prefix = catalog_dir.resolve().relative_to(repo.resolve()).as_posix()
+        changed = changed_paths(repo, changed_since)
+        for ref, why in affected_wagons(catalog, changed, prefix).items():
+            selected.setdefault(ref, why)
+    for dataset in datasets:
+        if dataset not in catalog.datasets:
+            raise WagonyardError(f"--dataset {dataset}: no such dataset")
+        if not wagons and not changed_since:
+            for ref in catalog.enabled_on(dataset):
+                selected.setdefault(ref, f"enabled on {dataset}")
+    if not selected:
+        click.echo("nothing to test: no wagon is selected or affected by the change")
+        return
+    commit = GitRepo(repo).git("rev-parse", "HEAD") if repo else "working-tree"
+    store = HistoryStore(repo) if repo else None
+
+    def previous(dataset: str, name: str) -> CaseReport | None:
+        return previous_case(store, dataset, name) if store else None
+
+    report = run_tests(
+        catalog,
+        selected,
+        default_data_dir(data_dir),
+        work,
+        commit,
+        previous,
+        datasets or None,
+    )
+    text = markdown(report)
+    click.echo(text)
+    if markdown_path:
+        markdown_path.write_text(text)
+    if json_path:
+        json_path.write_text(report.model_dump_json(indent=1) + "\n")
+    if record:
+        if store is None:
+            raise WagonyardError("--record needs the catalog in a git repository")
+        sha = record_tests(store, report)
+        click.echo(f"recorded on the history branch as {sha[:10]}")
+    failed = report.failed()
+    if failed:
+        names = ", ".join(sorted({f"{c.name} on {c.dataset}" for c in failed}))
+        raise WagonyardError(f"{len(failed)} test(s) failed: {names}")
