@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-}
 debs=(git)
 if [ "$mode" = "--test" ]; then
-  debs+=(chromium)
+  debs+=(chromium slurmctld slurmd slurm-client munge)
 fi
 
 missing=()

@@ -14,4 +14,8 @@ def backend_for(name: str, state_dir: Path) -> Backend:
         from controller.grid.local import LocalBackend
 
         return LocalBackend(state_dir)
-    raise GridError(f"unknown grid backend '{name}'; known: local")
+    if name == "slurm":
+        from controller.grid.slurm import SlurmBackend
+
+        return SlurmBackend(state_dir)
+    raise GridError(f"unknown grid backend '{name}'; known: local, slurm")

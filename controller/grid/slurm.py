@@ -1,0 +1,183 @@
+"""The Slurm backend: jobs go through Slurm's own command-line tools.
+
+``sbatch --parsable`` submits (a job array where many jobs share one submission), ``scontrol``
+and ``squeue`` report live and recent jobs, ``sacct -c`` reads the job-completion log for older
+ones, ``scancel`` cancels. Job names are deterministic, so a submitter that restarts finds
+its jobs by name instead of submitting twice. Adapter: only subprocess calls and parsing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from controller.errors import GridError, TransientError
+from controller.grid.base import GridState, JobRequest, JobStatus
+
+STATES: dict[str, GridState] = {
+    "PENDING": "pending",
+    "CONFIGURING": "running",
+    "RUNNING": "running",
+    "COMPLETING": "running",
+    "SUSPENDED": "running",
+    "REQUEUED": "pending",
+    "REQUEUE_HOLD": "pending",
+    "RESIZING": "running",
+    "COMPLETED": "done",
+    "FAILED": "failed",
+    "TIMEOUT": "failed",
+    "NODE_FAIL": "failed",
+    "OUT_OF_MEMORY": "failed",
+    "BOOT_FAIL": "failed",
+    "DEADLINE": "failed",
+    "PREEMPTED": "failed",
+    "CANCELLED": "cancelled",
+}
+_FIELD = re.compile(r"(\w[\w/:]*)=(\S*)")
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value or value in ("Unknown", "None", "N/A"):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _exit_code(value: str | None) -> int | None:
+    """Slurm's 'code:signal' as one number: the code, or minus the signal."""
+    if not value or ":" not in value:
+        return None
+    code, sig = value.split(":", 1)
+    return -int(sig) if int(sig) else int(code)
+
+
+class SlurmBackend:
+    name = "slurm"
+
+    def __init__(self, state_dir: Path, partition: str | None = None) -> None:
+        self.state_dir = state_dir
+        self.logs = state_dir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.partition = partition or os.environ.get("WAGONYARD_SLURM_PARTITION")
+
+    # ------------------------------------------------------------------ commands
+
+    def _run(self, *args: str, check: bool = True) -> str:
+        try:
+            done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+        except FileNotFoundError as exc:
+            raise GridError(
+                f"'{args[0]}' not found: install Slurm's client tools (Debian: slurm-client) "
+                "or choose the local backend"
+            ) from exc
+        except subprocess.TimeoutExpired as exc:
+            raise TransientError(f"'{args[0]}' did not answer in 120 s; is slurmctld up?") from exc
+        if check and done.returncode != 0:
+            message = done.stderr.strip() or done.stdout.strip()
+            if "Unable to contact slurm controller" in message or "Socket timed out" in message:
+                raise TransientError(f"{args[0]}: {message}", retry_after=10)
+            raise GridError(f"{' '.join(args[:2])} failed: {message}")
+        return done.stdout
+
+    def _jobs(self) -> dict[str, dict[str, str]]:
+        """Every job slurmctld still knows (running or ended within MinJobAge), by name."""
+        out = self._run("scontrol", "-o", "show", "job", check=False)
+        jobs: dict[str, dict[str, str]] = {}
+        for line in out.splitlines():
+            fields = dict(_FIELD.findall(line))
+            name = fields.get("JobName")
+            if not name:
+                continue
+            # the newest job of a name wins (a resubmission under the same name is a new id)
+            old = jobs.get(name)
+            if old is None or int(fields.get("JobId", "0")) > int(old.get("JobId", "0")):
+                jobs[name] = fields
+        return jobs
+
+    def _accounted(self, names: list[str]) -> dict[str, dict[str, str]]:
+        """Older jobs from the job-completion log (no slurmdbd needed)."""
+        out = self._run(
+            "sacct", "-c", "-n", "-P", "-o", "jobid,jobname,state,exitcode,start,end,nodelist",
+            check=False,
+        )  # fmt: skip
+        wanted, found = set(names), {}
+        for line in out.splitlines():
+            parts = line.split("|")
+            if len(parts) < 7 or parts[1] not in wanted:
+                continue
+            found[parts[1]] = {
+                "JobId": parts[0],
+                "JobState": parts[2].split()[0],
+                "ExitCode": parts[3],
+                "StartTime": parts[4],
+                "EndTime": parts[5],
+                "NodeList": parts[6],
+            }
+        return found
+
+    # ------------------------------------------------------------------ protocol
+
+    def submit(self, request: JobRequest) -> str:
+        existing = self._jobs().get(request.name)
+        if existing is not None and STATES.get(existing.get("JobState", ""), "") != "cancelled":
+            return existing["JobId"]
+        args = [
+            "sbatch",
+            "--parsable",
+            f"--job-name={request.name}",
+            f"--output={self.log_path(request.name)}",
+            f"--chdir={request.workdir}",
+            f"--cpus-per-task={request.cpus}",
+            f"--mem={request.memory_mb}M",
+            f"--time={max(1, (request.time_limit_s + 59) // 60)}",
+            "--export=ALL",
+        ]
+        if self.partition:
+            args.append(f"--partition={self.partition}")
+        args.append("--wrap=exec " + shlex.join(request.command))
+        job_id = self._run(*args).strip().split(";")[0]
+        if not job_id.isdigit():
+            raise GridError(f"sbatch answered '{job_id}' instead of a job id")
+        (self.state_dir / "ids").mkdir(exist_ok=True)
+        (self.state_dir / "ids" / request.name).write_text(job_id + "\n")
+        return job_id
+
+    def query(self, names: list[str]) -> dict[str, JobStatus]:
+        jobs = self._jobs()
+        missing = [n for n in names if n not in jobs]
+        if missing:
+            jobs.update(self._accounted(missing))
+        result = {}
+        for name in names:
+            fields = jobs.get(name)
+            if fields is None:
+                result[name] = JobStatus(name=name, state="unknown")
+                continue
+            state = STATES.get(fields.get("JobState", ""), "unknown")
+            final = state in ("done", "failed", "cancelled")
+            host = fields.get("BatchHost") or fields.get("NodeList")
+            result[name] = JobStatus(
+                name=name,
+                state=state,
+                exit_code=_exit_code(fields.get("ExitCode")) if final else None,
+                host=None if host in (None, "", "(null)", "None assigned") else host,
+                backend_id=fields.get("JobId"),
+                started=_time(fields.get("StartTime")),
+                finished=_time(fields.get("EndTime")) if final else None,
+            )
+        return result
+
+    def cancel(self, names: list[str]) -> None:
+        jobs = self._jobs()
+        ids = [jobs[n]["JobId"] for n in names if n in jobs]
+        if ids:
+            self._run("scancel", *ids)
+
+    def log_path(self, name: str) -> Path:
+        return self.logs / f"{name}.log"

@@ -1,0 +1,57 @@
+"""The Slurm backend against a real single-node Slurm on localhost."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from controller.grid.base import JobRequest, JobStatus
+from controller.grid.slurm import SlurmBackend
+
+pytestmark = pytest.mark.slow
+
+
+def wait(backend: SlurmBackend, names: list[str], timeout: float = 60) -> dict[str, JobStatus]:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        states = backend.query(names)
+        if all(s.state in ("done", "failed", "cancelled", "lost") for s in states.values()):
+            return states
+        time.sleep(0.3)
+    raise AssertionError(f"jobs did not end: {backend.query(names)}")
+
+
+def test_submit_query_exit_codes_logs_and_no_double_submission(
+    slurm_conf: str, tmp_path: Path
+) -> None:
+    backend = SlurmBackend(tmp_path / "state")
+    stamp = str(int(time.time() * 1000))
+    ok, bad = f"ok-{stamp}", f"bad-{stamp}"
+    code = "import socket; print('ran on', socket.gethostname())"
+    first = backend.submit(
+        JobRequest(name=ok, command=[sys.executable, "-c", code], workdir=str(tmp_path))
+    )
+    again = backend.submit(
+        JobRequest(name=ok, command=[sys.executable, "-c", code], workdir=str(tmp_path))
+    )
+    assert first == again  # found by its deterministic name, not submitted twice
+    backend.submit(
+        JobRequest(name=bad, command=["sh", "-c", "echo boom; exit 3"], workdir=str(tmp_path))
+    )
+    states = wait(backend, [ok, bad])
+    assert states[ok].state == "done" and states[ok].exit_code == 0 and states[ok].host
+    assert states[bad].state == "failed" and states[bad].exit_code == 3
+    assert "ran on" in backend.log_path(ok).read_text()
+    assert "boom" in backend.log_path(bad).read_text()
+    assert backend.query([f"never-{stamp}"])[f"never-{stamp}"].state == "unknown"
+
+
+def test_cancel(slurm_conf: str, tmp_path: Path) -> None:
+    backend = SlurmBackend(tmp_path / "state")
+    name = f"sleeper-{int(time.time() * 1000)}"
+    backend.submit(JobRequest(name=name, command=["sleep", "300"], workdir=str(tmp_path)))
+    backend.cancel([name])
+    assert wait(backend, [name])[name].state == "cancelled"
