@@ -1,0 +1,118 @@
+"""``wagonyard demo`` end to end: real events, real local grid, real git, a real site."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from controller.engine.output import read_output
+from tests.reference import assert_matches, hzz_reference, zmumu_reference
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    workdir = tmp_path_factory.mktemp("demo") / "yard"
+    done = subprocess.run(
+        [sys.executable, "-m", "controller", "demo", "--workdir", str(workdir)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    return workdir, output
+
+
+@pytest.mark.slow
+def test_demo_merges_histograms_equal_to_an_independent_computation(demo: tuple[Path, str]) -> None:
+    workdir, output = demo
+    assert "Traceback" not in output
+    merged = sorted(workdir.glob("outputs/*/AnalysisResults.root"))
+    assert len(merged) == 2, output
+    zmumu = next(p for p in merged if p.parent.name.startswith("cms-2010-dimuon"))
+    hzz = next(p for p in merged if p.parent.name.startswith("hzz-mc"))
+    for path, reference, events in ((zmumu, zmumu_reference(), 2304), (hzz, hzz_reference(), 2421)):
+        histograms, provenance = read_output(path)
+        bins = assert_matches(histograms, reference)
+        assert bins > 100
+        assert provenance["events"] == events
+        assert len(provenance["merged_from"]) >= 3  # the train really ran as several jobs
+        assert str(path) in output
+
+
+@pytest.mark.slow
+def test_demo_records_each_train_on_the_history_branch_and_pushes_it(
+    demo: tuple[Path, str],
+) -> None:
+    workdir, _ = demo
+    repo = workdir / "repo"
+    subjects = git(repo, "log", "--format=%s", "wagonyard/history").splitlines()
+    assert len(subjects) == 4
+    assert sum(s.startswith("Compose train") for s in subjects) == 2
+    assert sum(" done: " in s for s in subjects) == 2
+    assert git(repo, "branch", "--show-current") == "main"
+    assert git(repo, "log", "--format=%s", "main").splitlines() == ["Import the example catalog"]
+    origin = workdir / "origin.git"
+    assert git(origin, "rev-parse", "wagonyard/history") == git(
+        repo, "rev-parse", "wagonyard/history"
+    )
+    for name in git(repo, "ls-tree", "-r", "--name-only", "wagonyard/history").splitlines():
+        record = json.loads(git(repo, "show", f"wagonyard/history:{name}"))
+        assert record["state"] == "done"
+        assert record["catalog_commit"] == git(repo, "rev-parse", "main")
+        output = workdir / "outputs" / record["output"]["path"]
+        assert hashlib.sha256(output.read_bytes()).hexdigest() == record["output"]["sha256"]
+        assert record["output"]["events"] == sum(j["report"]["events"] for j in record["jobs"])
+        assert all(j["state"] == "done" and j["attempts"] for j in record["jobs"])
+
+
+@pytest.mark.slow
+def test_demo_builds_a_site_with_a_dashboard_and_train_pages(demo: tuple[Path, str]) -> None:
+    workdir, output = demo
+    index = workdir / "site" / "index.html"
+    assert str(index.resolve()) in output
+    html = index.read_text()
+    trains = sorted((workdir / "site" / "trains").glob("*.html"))
+    train_pages = [t for t in trains if t.name != "index.html"]
+    assert len(train_pages) >= 2
+    for page in train_pages:
+        assert page.stem in html or page.name in html
+        assert "<svg" in page.read_text()
+
+
+@pytest.mark.slow
+def test_demo_runs_again_in_the_same_workdir_and_keeps_what_was_there(
+    demo: tuple[Path, str],
+) -> None:
+    workdir, _ = demo
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "controller",
+            "demo",
+            "--workdir",
+            str(workdir),
+            "--dataset",
+            "hzz-mc",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    subjects = git(workdir / "repo", "log", "--format=%s", "wagonyard/history").splitlines()
+    assert len(subjects) == 6
+    assert len(list(workdir.glob("outputs/*/AnalysisResults.root"))) == 3
