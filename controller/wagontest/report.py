@@ -55,6 +55,7 @@ class TestReport(BaseModel):
     """Everything one ``wagonyard test`` run found."""
 
     model_config = ConfigDict(extra="forbid", title="wagonyard wagon-test report")
+    __test__ = False  # not a pytest test class, whatever its name
 
     schema_version: Literal[1] = 1
     test_id: str

@@ -77,6 +77,8 @@ class Hangs(Good):
 
 
 class Unmergeable(Good):
+    columns = ("M", "Event")
+
     def process(self, events: ak.Array, out: dict[str, hist.Hist]) -> None:
         if out["m"].sum() == 0:  # binning chosen from the data: differs from job to job
             out["m"] = mass_hist(10 + int(events.Event[0]) % 50)
