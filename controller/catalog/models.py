@@ -23,10 +23,11 @@ Name = Annotated[
         "equals the file name without '.yaml'.",
     ),
 ]
+WAGON_REF_PATTERN = r"^([a-z0-9][a-z0-9_-]*/)?[a-z0-9][a-z0-9_-]*$"
 WagonRef = Annotated[
     str,
     Field(
-        pattern=r"^([a-z0-9][a-z0-9_-]*/)?[a-z0-9][a-z0-9_-]*$",
+        pattern=WAGON_REF_PATTERN,
         description="A wagon of the same analysis ('muon-selection') or of another analysis, "
         "for example a service analysis ('common/event-selection').",
     ),
@@ -265,7 +266,12 @@ class Dataset(_Model):
         extra="forbid",
         frozen=True,
         title="wagonyard dataset",
-        json_schema_extra={"$comment": "catalog/datasets/<name>.yaml"},
+        json_schema_extra={
+            "$comment": "catalog/datasets/<name>.yaml",
+            # the schema's form of _data_needs_runlist, so that editors flag it too
+            "if": {"properties": {"type": {"const": "data"}}, "required": ["type"]},
+            "then": {"properties": {"runlist": {"type": "string"}}, "required": ["runlist"]},
+        },
     )
 
     kind: Literal["dataset"] = Field("dataset", description="The file kind; optional.")

@@ -1,0 +1,694 @@
+"""Read a catalog folder into a ``Catalog``, collecting every problem on the way.
+
+A file's kind is decided by its folder: ``analyses/<a>/analysis.yaml``,
+``analyses/<a>/wagons/*.yaml``, ``datasets/**/*.yaml`` and ``runlists/**/*.yaml``. Each file
+is parsed (``yamlsource``), validated by its model, then the whole catalog is checked
+(``checks``) and every wagon's task imported and its configuration validated (``taskcheck``).
+Adapter: this module reads files; it never writes any.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from controller.catalog.catalog import Catalog, Entry, Positions
+from controller.catalog.checks import check_catalog, did_you_mean, duplicate_names
+from controller.catalog.models import (
+    KINDS,
+    NAME_PATTERN,
+    WAGON_REF_PATTERN,
+    Analysis,
+    Dataset,
+    RunList,
+    Wagon,
+)
+from controller.catalog.problems import Problem
+from controller.catalog.yamlsource import (
+    MAX_BYTES,
+    Document,
+    describe,
+    json_path,
+    parse_yaml,
+    too_big,
+)
+from controller.errors import CatalogError, WagonyardError
+
+_SCHEMA_COMMENT = "# yaml-language-server: $schema="
+_SCHEMA_COMMENT_BYTES = _SCHEMA_COMMENT.encode()
+
+
+@dataclass(frozen=True)
+class CatalogFile:
+    """One catalog file found by its folder: where it is and what it must hold."""
+
+    path: str
+    """The file system path (a plain string: catalogs have thousands of files)."""
+    rel: str
+    kind: str
+    name: str
+    analysis: str = ""
+
+
+@dataclass
+class Scan:
+    """What loading a catalog found: the valid entries, every problem and the files read."""
+
+    catalog: Catalog
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    keys: dict[str, Positions] = field(default_factory=dict)
+    """Where each mapping key starts, by file: for problems about a key rather than a value."""
+
+
+def load_catalog(catalog_dir: Path, repo_root: Path | None = None) -> tuple[Catalog, list[Problem]]:
+    """The catalog's valid entries and every problem, sorted by file and line."""
+    scan = scan_catalog(catalog_dir, repo_root)
+    return scan.catalog, scan.problems
+
+
+def load_valid_catalog(catalog_dir: Path, repo_root: Path | None = None) -> Catalog:
+    """The catalog; raise ``CatalogError`` with every problem if any is an error."""
+    catalog, problems = load_catalog(catalog_dir, repo_root)
+    if any(p.severity == "error" for p in problems):
+        raise CatalogError(problems)
+    return catalog
+
+
+def scan_catalog(catalog_dir: Path, repo_root: Path | None = None, *, tasks: bool = True) -> Scan:
+    """Load and check everything; ``tasks=False`` skips importing the wagons' tasks."""
+    if not catalog_dir.is_dir():
+        what = "is not a folder" if catalog_dir.exists() else "does not exist"
+        raise WagonyardError(
+            f"catalog folder '{catalog_dir}' {what}: give the folder holding analyses/, "
+            "datasets/ and runlists/"
+        )
+    if not any((catalog_dir / sub).is_dir() for sub in ("analyses", "datasets", "runlists")):
+        raise WagonyardError(
+            f"'{catalog_dir}' has none of analyses/, datasets/, runlists/: is it a catalog folder?"
+        )
+    prefix = _relative(catalog_dir, repo_root or catalog_dir.parent)
+    scan = Scan(Catalog(root=catalog_dir))
+    found = _Finder(catalog_dir, prefix, scan.problems)
+    files = list(found.files())
+    scan.files.extend(sorted({f.rel for f in files} | found.other_files))
+    entries: dict[str, list[Entry[Any]]] = {kind: [] for kind in KINDS}
+    broken: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    for kind, name in found.unread:
+        broken[kind].add(name)
+    with _no_gc():
+        for file in files:
+            entry = _load_file(file, scan, prefix)
+            if entry is not None:
+                entries[file.kind].append(entry)
+            else:
+                broken[file.kind].add(
+                    f"{file.analysis}/{file.name}" if file.kind == "wagon" else file.name
+                )
+        _fill(scan, files, entries)
+        scan.problems.extend(check_catalog(scan.catalog, broken))
+    if tasks:
+        from controller.catalog.taskcheck import check_tasks  # imports analysts' code
+
+        scan.problems.extend(check_tasks(scan.catalog, scan.keys))
+    scan.problems.sort()
+    return scan
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while loading: it makes many long-lived objects and
+    no garbage cycles, and collections over them took a quarter of the time on 10,000 files."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+
+
+# --------------------------------------------------------------------------- finding files
+
+_DESTINATION = {
+    "analysis": "{catalog}/analyses/<analysis>/analysis.yaml",
+    "wagon": "{catalog}/analyses/<analysis>/wagons/",
+    "dataset": "{catalog}/datasets/",
+    "runlist": "{catalog}/runlists/",
+}
+_PLURAL = {"analysis": "analyses", "wagon": "wagons", "dataset": "datasets", "runlist": "run lists"}
+
+
+class _Finder:
+    """Walks the catalog folder: yields the files of each kind, reports misplaced ones."""
+
+    def __init__(self, root: Path, prefix: str, problems: list[Problem]) -> None:
+        self.root = root
+        self.prefix = prefix
+        self.problems = problems
+        self.other_files: set[str] = set()
+        self.unread: list[tuple[str, str]] = []
+        """(kind, name) of files not read for their extension: not 'unknown' elsewhere."""
+
+    def files(self) -> Iterator[CatalogFile]:
+        for entry in _listing(self.root):
+            rel = f"{self.prefix}/{entry.name}"
+            if entry.is_dir():
+                if entry.name not in ("analyses", "datasets", "runlists"):
+                    self.stray_folder(Path(entry.path), rel)
+            elif _is_yamlish(entry.name):
+                self.stray(
+                    Path(entry.path),
+                    rel,
+                    f"{self.prefix}/ holds only the folders analyses/, datasets/ and runlists/",
+                )
+        yield from self.analyses()
+        for folder, kind in (("datasets", "dataset"), ("runlists", "runlist")):
+            yield from self.tree(self.root / folder, f"{self.prefix}/{folder}", kind)
+
+    def analyses(self) -> Iterator[CatalogFile]:
+        base = self.root / "analyses"
+        for entry in _listing(base):
+            rel = f"{self.prefix}/analyses/{entry.name}"
+            if not entry.is_dir():
+                if _is_yamlish(entry.name):
+                    self.stray(
+                        Path(entry.path),
+                        rel,
+                        f"{self.prefix}/analyses/ holds one folder per analysis",
+                    )
+                continue
+            folder = Path(entry.path)
+            has_analysis = False
+            for item in _listing(folder):
+                if item.is_dir():
+                    continue
+                stem, ext = _split(item.name)
+                if stem == "analysis" and ext == ".yaml":
+                    has_analysis = True
+                    yield CatalogFile(
+                        item.path, f"{rel}/{item.name}", "analysis", entry.name, entry.name
+                    )
+                elif stem == "analysis" and ext in (".yml", ".json"):
+                    has_analysis = True
+                    self.misnamed(f"{rel}/{item.name}", "analysis.yaml", "analysis", entry.name)
+                elif ext == ".yaml":
+                    self.stray(
+                        Path(item.path),
+                        f"{rel}/{item.name}",
+                        f"{rel}/ holds analysis.yaml, wagons/ and the task code",
+                        entry.name,
+                        only_if_kind=True,
+                    )
+            if not has_analysis:
+                self.problems.append(
+                    Problem(
+                        f"{rel}/",
+                        0,
+                        0,
+                        "analysis folder without analysis.yaml",
+                        hint=f"add {rel}/analysis.yaml with name: {entry.name}, title, group "
+                        "and members",
+                    )
+                )
+            yield from self.wagons(folder / "wagons", f"{rel}/wagons", entry.name)
+
+    def wagons(self, folder: Path, rel: str, analysis: str) -> Iterator[CatalogFile]:
+        for item in _listing(folder):
+            if item.is_dir():
+                self.stray_folder(Path(item.path), f"{rel}/{item.name}")
+                continue
+            stem, ext = _split(item.name)
+            if ext == ".yaml":
+                yield CatalogFile(item.path, f"{rel}/{item.name}", "wagon", stem, analysis)
+            elif ext in (".yml", ".json"):
+                self.misnamed(f"{rel}/{item.name}", f"{stem}.yaml", "wagon", f"{analysis}/{stem}")
+
+    def tree(self, folder: Path, rel: str, kind: str) -> Iterator[CatalogFile]:
+        """Files of one kind in ``folder`` and its subfolders, sorted."""
+        for item in _listing(folder):
+            if item.is_dir():
+                yield from self.tree(Path(item.path), f"{rel}/{item.name}", kind)
+                continue
+            stem, ext = _split(item.name)
+            if ext == ".yaml":
+                yield CatalogFile(item.path, f"{rel}/{item.name}", kind, stem)
+            elif ext in (".yml", ".json"):
+                self.misnamed(f"{rel}/{item.name}", f"{stem}.yaml", kind, stem)
+
+    def misnamed(self, rel: str, right: str, kind: str, name: str) -> None:
+        self.other_files.add(rel)
+        self.unread.append((kind, name))
+        self.problems.append(
+            Problem(
+                rel,
+                0,
+                0,
+                "catalog files end in '.yaml'; this one is not read",
+                hint=f"rename it to {right}",
+            )
+        )
+
+    def stray_folder(self, folder: Path, rel: str) -> None:
+        """A folder where none belongs: a problem if it holds YAML files."""
+        if any(_is_yamlish(p.name) for p in folder.rglob("*")):
+            self.problems.append(
+                Problem(
+                    f"{rel}/",
+                    0,
+                    0,
+                    "unexpected folder; its files are not read",
+                    hint="the catalog holds analyses/<analysis>/analysis.yaml, "
+                    "analyses/<analysis>/wagons/*.yaml, datasets/ and runlists/",
+                )
+            )
+
+    def stray(
+        self, path: Path, rel: str, holds: str, analysis: str = "", only_if_kind: bool = False
+    ) -> None:
+        """A YAML file outside the kind folders: say where it belongs if it is a catalog file."""
+        parsed = _read(path, rel)
+        kind = _looks_like(parsed.data) if isinstance(parsed, Document) else None
+        if kind is None and only_if_kind:
+            return
+        self.other_files.add(rel)
+        if kind is None:
+            problem = Problem(rel, 0, 0, f"unexpected file; {holds}", hint="move or delete it")
+        else:
+            where = _DESTINATION[kind].format(catalog=self.prefix)
+            if analysis:
+                where = where.replace("<analysis>", analysis)
+            message = f"this looks like {_a(kind)} file; {holds}"
+            problem = Problem(rel, 0, 0, message, hint=f"move it to {where}")
+        self.problems.append(problem)
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]]:
+    """The folder's entries sorted by name, without hidden ones and caches; none if absent."""
+    try:
+        with os.scandir(folder) as it:
+            items = [e for e in it if not e.name.startswith(".") and e.name != "__pycache__"]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(items, key=lambda e: e.name)
+
+
+def _split(name: str) -> tuple[str, str]:
+    stem, dot, ext = name.rpartition(".")
+    return (stem, "." + ext.lower()) if dot else (name, "")
+
+
+def _is_yamlish(name: str) -> bool:
+    return _split(name)[1] in (".yaml", ".yml", ".json")
+
+
+def _a(kind: str) -> str:
+    return ("an " if kind[0] in "aeiou" else "a ") + kind.replace("runlist", "run list")
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def _read_bytes(path: str | Path, rel: str) -> bytes | Problem:
+    """The file's bytes, unless it is over ``MAX_BYTES`` (checked before reading)."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_BYTES:
+                return too_big(rel, size)
+            return f.read()
+    except OSError as exc:
+        return Problem(rel, 0, 0, f"cannot read the file: {exc.strerror}")
+
+
+def _read(path: str | Path, rel: str) -> Document | list[Problem]:
+    data = _read_bytes(path, rel)
+    return [data] if isinstance(data, Problem) else parse_yaml(data, rel)
+
+
+def _looks_like(data: dict[str, Any]) -> str | None:
+    """The kind a file's fields suggest, if any."""
+    kind = data.get("kind")
+    if isinstance(kind, str) and kind in KINDS:
+        return kind
+    if "task" in data:
+        return "wagon"
+    if "runs" in data:
+        return "runlist"
+    if "files" in data or "tree" in data:
+        return "dataset"
+    if "members" in data:
+        return "analysis"
+    return None
+
+
+def _home(file: CatalogFile, prefix: str) -> str:
+    """What the file's folder holds, e.g. 'catalog/datasets/ holds datasets'."""
+    if file.kind == "analysis":
+        return f"analysis.yaml holds the analysis {file.analysis}"
+    if file.kind == "wagon":
+        return f"{prefix}/analyses/{file.analysis}/wagons/ holds wagons"
+    return f"{prefix}/{file.kind}s/ holds {_PLURAL[file.kind]}"
+
+
+def _load_file(file: CatalogFile, scan: Scan, prefix: str) -> Entry[Any] | None:
+    data = _read_bytes(file.path, file.rel)
+    if isinstance(data, Problem):
+        scan.problems.append(data)
+        return None
+    parsed = parse_yaml(data, file.rel)
+    if isinstance(parsed, list):
+        scan.problems.extend(parsed)
+        return None
+    fields, positions, keys = parsed.data, parsed.positions, parsed.keys
+    scan.keys[file.rel] = keys
+    looks = _looks_like(fields)
+    if looks is not None and looks != file.kind:
+        line, column = keys.get(("kind",), positions[()])
+        scan.problems.append(
+            Problem(
+                file.rel,
+                line,
+                column,
+                f"this looks like {_a(looks)} file; {_home(file, prefix)}",
+                hint=f"move it to {_DESTINATION[looks].format(catalog=prefix)}",
+            )
+        )
+        return None
+    model: type[BaseModel] = KINDS[file.kind]
+    try:
+        value = model.model_validate(fields)
+    except ValidationError as exc:
+        scan.problems.extend(model_problems(exc.errors(), model, fields, file.rel, positions, keys))
+        return None
+    name = getattr(value, "name", "")
+    if name != file.name:
+        line, column = positions.get(("name",), (1, 1))
+        if file.kind == "analysis":
+            message = f"'{name}' differs from the folder name '{file.analysis}'"
+            hint = f"rename the folder to {name}/ or set name: {file.analysis}"
+        else:
+            message = f"'{name}' differs from the file name '{file.name}.yaml'"
+            hint = f"rename the file to {name}.yaml or set name: {file.name}"
+        scan.problems.append(Problem(file.rel, line, column, message, "name", hint))
+        return None
+    _check_schema_comment(file, data, scan)
+    return Entry(value, file.rel, positions)
+
+
+def _check_schema_comment(file: CatalogFile, data: bytes, scan: Scan) -> None:
+    """Warn when the editor's ``$schema`` comment names another kind's schema."""
+    if not data.startswith(_SCHEMA_COMMENT_BYTES):
+        return
+    first = data[:512].split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
+    if not first.startswith(_SCHEMA_COMMENT):
+        return
+    target = first[len(_SCHEMA_COMMENT) :].strip()
+    wanted = f"{file.kind}.schema.json"
+    if not target.endswith("/" + wanted) and target != wanted:
+        depth = file.rel.count("/")
+        scan.problems.append(
+            Problem(
+                file.rel,
+                1,
+                1,
+                f"the $schema comment points to '{target}', not to the {file.kind} schema",
+                hint=f"use '{_SCHEMA_COMMENT}{'../' * depth}schema/{wanted}'",
+                severity="warning",
+            )
+        )
+
+
+def _fill(scan: Scan, files: list[CatalogFile], entries: dict[str, list[Entry[Any]]]) -> None:
+    """Put the valid entries into the catalog, reporting names declared twice."""
+    catalog = scan.catalog
+    analysis_of = {f.rel: f.analysis for f in files}
+    for kind in ("dataset", "runlist"):
+        scan.problems.extend(duplicate_names(kind, entries[kind]))
+    for entry in entries["analysis"]:
+        assert isinstance(entry.model, Analysis)
+        catalog.analyses.setdefault(entry.model.name, entry)
+    for entry in entries["wagon"]:
+        assert isinstance(entry.model, Wagon)
+        catalog.wagons.setdefault(f"{analysis_of[entry.path]}/{entry.model.name}", entry)
+    for entry in entries["dataset"]:
+        assert isinstance(entry.model, Dataset)
+        catalog.datasets.setdefault(entry.model.name, entry)
+    for entry in entries["runlist"]:
+        assert isinstance(entry.model, RunList)
+        catalog.runlists.setdefault(entry.model.name, entry)
+
+
+# --------------------------------------------------------------------------- model errors
+
+_NAME_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit"
+_NAME_PATTERN_TEXT = NAME_PATTERN.strip("^$")
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def model_problems(
+    errors: Sequence[ErrorDetails],
+    model: type[BaseModel],
+    data: Any,
+    path: str,
+    positions: Positions,
+    keys: Positions,
+    prefix: tuple[str | int, ...] = (),
+) -> list[Problem]:
+    """Each pydantic error of validating ``data`` (found at ``prefix`` in the file) as a
+    problem at the line of the value it is about, with a readable message and a hint."""
+    located = [_Located.of(error, model, data) for error in errors]
+    located = _best_union_members(located)
+    return [item.problem(path, positions, keys, prefix) for item in located]
+
+
+@dataclass(frozen=True)
+class _Located:
+    """A pydantic error with its loc split into the data path and the union members chosen."""
+
+    error: Any
+    data_path: tuple[str | int, ...]
+    members: tuple[tuple[tuple[str | int, ...], str], ...]
+    allowed: tuple[str, ...]
+    suggestions: tuple[str, ...]
+    on_key: bool
+
+    @classmethod
+    def of(cls, error: Any, model: type[BaseModel], data: Any) -> _Located:
+        walked: list[str | int] = []
+        members: list[tuple[tuple[str | int, ...], str]] = []
+        allowed: set[str] = set()
+        suggestions: set[str] = set()
+        union_fields: set[str] = set()
+        tp: Any = model
+        node = data
+        on_key = False
+        loc = error["loc"]
+        for i, part in enumerate(loc):
+            if part == "[key]":
+                on_key = True
+                continue
+            tp = _unwrap(tp)
+            options = _union_members(tp)
+            if options is not None and isinstance(part, str):
+                # pydantic names the union member it tried: its class or discriminator value
+                member = _member_named(options, part)
+                last = i == len(loc) - 1
+                if (member is not None and not last) or not _has_key(node, part):
+                    members.append((tuple(walked), part))
+                    union_fields = {n for m in options for n in _field_names(m)}
+                    tp = member if member is not None else Any
+                    continue
+            walked.append(part)
+            node = _child(node, part)
+            allowed = set(_field_names(tp))
+            suggestions = allowed | union_fields
+            union_fields = set()
+            tp = _field_type(tp, part)
+        return cls(
+            error,
+            tuple(walked),
+            tuple(members),
+            tuple(sorted(allowed)),
+            tuple(sorted(suggestions)),
+            on_key,
+        )
+
+    def problem(
+        self, path: str, positions: Positions, keys: Positions, prefix: tuple[str | int, ...]
+    ) -> Problem:
+        error = self.error
+        kind: str = error["type"]
+        full = (*prefix, *self.data_path)
+        where = _nearest(positions, full)
+        message, hint = _message(error), ""
+        if kind == "missing":
+            where = _nearest(positions, full[:-1])
+            message = f"missing required field '{full[-1]}'" if full else "missing field"
+        elif kind == "extra_forbidden":
+            where = keys.get(full, where)
+            key = str(full[-1]) if full else "?"
+            message = f"unknown field '{key}'"
+            hint = did_you_mean(key, self.suggestions) or (
+                f"allowed: {', '.join(self.allowed)}" if self.allowed else ""
+            )
+        elif self.on_key:
+            where = keys.get(full, where)
+            if kind == "string_pattern_mismatch":
+                message, hint = _pattern_message(error["input"], error["ctx"]["pattern"])
+            else:
+                message = f"key '{full[-1]}': {message}"
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            field = error["ctx"]["discriminator"].strip("'")
+            if kind == "union_tag_not_found":
+                message = f"missing required field '{field}'"
+            else:
+                tags = _QUOTED.findall(error["ctx"]["expected_tags"])
+                message = f"unknown {field} '{error['ctx']['tag']}': use one of {', '.join(tags)}"
+                hint = did_you_mean(str(error["ctx"]["tag"]), tags)
+                where = _nearest(positions, (*full, field))
+            full = (*full, field)
+        elif kind in ("literal_error", "enum"):
+            expected = _QUOTED.findall(error["ctx"].get("expected", ""))
+            hint = did_you_mean(str(error["input"]), expected)
+        elif kind == "string_pattern_mismatch":
+            message, hint = _pattern_message(error["input"], error["ctx"]["pattern"])
+        return Problem(path, where[0], where[1], message, json_path(full), hint)
+
+
+def _message(error: Any) -> str:
+    kind: str = error["type"]
+    value = error.get("input")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"should be a mapping of fields, not {describe(value)}"
+    if kind == "list_type":
+        return f"should be a list, not {describe(value)}"
+    message: str = error["msg"]
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    if isinstance(value, str | int | float | bool) and len(repr(value)) <= 60:
+        return f"{message}, got {value!r}"
+    return message
+
+
+def _pattern_message(value: Any, pattern: str) -> tuple[str, str]:
+    suggestion = re.sub(r"[^a-z0-9_-]+", "-", str(value).lower()).strip("-_")
+    hint = f"for example '{suggestion}'" if suggestion and suggestion != value else ""
+    if pattern == NAME_PATTERN:
+        return (
+            f"'{value}' is not a valid name: it must match {_NAME_PATTERN_TEXT}, that is "
+            f"{_NAME_RULE}",
+            hint,
+        )
+    if pattern == WAGON_REF_PATTERN:
+        return (
+            f"'{value}' is not a wagon reference: write 'wagon' (same analysis) or "
+            f"'analysis/wagon', each name matching {_NAME_PATTERN_TEXT}",
+            "",
+        )
+    return f"'{value}' does not match the pattern {pattern}", ""
+
+
+def _nearest(positions: Positions, path: tuple[str | int, ...]) -> tuple[int, int]:
+    while path:
+        if path in positions:
+            return positions[path]
+        path = path[:-1]
+    return positions.get((), (1, 1))
+
+
+def _best_union_members(located: list[_Located]) -> list[_Located]:
+    """Of the errors against each member of a union, keep those of the member with the fewest
+    (the one the author most likely meant)."""
+    counts: dict[tuple[str | int, ...], dict[str, int]] = {}
+    for item in located:
+        for at, member in item.members:
+            tally = counts.setdefault(at, {})
+            tally[member] = tally.get(member, 0) + 1
+    best = {at: min(tally, key=lambda m: tally[m]) for at, tally in counts.items()}
+    return [item for item in located if all(best.get(at, m) == m for at, m in item.members)]
+
+
+# --- walking the model types along pydantic's loc
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated and Optional."""
+    while True:
+        if get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
+            continue
+        if get_origin(tp) in (Union, UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) == 1:
+                tp = args[0]
+                continue
+        return tp
+
+
+def _union_members(tp: Any) -> list[Any] | None:
+    if get_origin(tp) in (Union, UnionType):
+        return [_unwrap(a) for a in get_args(tp) if a is not type(None)]
+    return None
+
+
+def _member_named(options: list[Any], tag: str) -> Any:
+    """The union member pydantic calls ``tag``: its class name or its discriminator value."""
+    for option in options:
+        if getattr(option, "__name__", None) == tag:
+            return option
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            for info in option.model_fields.values():
+                if get_origin(info.annotation) is Literal and tag in get_args(info.annotation):
+                    return option
+    return None
+
+
+def _field_names(tp: Any) -> list[str]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [info.alias or name for name, info in tp.model_fields.items()]
+    return []
+
+
+def _field_type(tp: Any, part: str | int) -> Any:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        for name, info in tp.model_fields.items():
+            if part in (name, info.alias):
+                return info.annotation
+        return Any
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin in (list, tuple, set, frozenset) and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    return Any
+
+
+def _has_key(node: Any, part: str | int) -> bool:
+    return isinstance(node, dict) and part in node
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None

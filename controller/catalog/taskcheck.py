@@ -1,0 +1,163 @@
+"""Check each wagon against its task: the task imports, and its config fits the task's Config.
+
+Keys of ``config`` the task does not declare are errors at the key; values (and each variant's
+merged values) are validated by the task's ``Config`` model. A task from an installed package
+must be pinned with ``package:``. Adapter: imports analysts' code through
+``controller.catalog.tasks``, each (analysis folder, task) once.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from controller.catalog.catalog import Catalog, Entry, Positions
+from controller.catalog.checks import did_you_mean
+from controller.catalog.loader import model_problems
+from controller.catalog.models import Wagon
+from controller.catalog.problems import Problem
+from controller.catalog.tasks import ROOT_PACKAGE, import_task
+from controller.catalog.yamlsource import json_path
+from controller.engine.task import Task
+from controller.errors import TaskError
+
+
+def check_tasks(catalog: Catalog, keys: Mapping[str, Positions] | None = None) -> list[Problem]:
+    """Problems of every wagon's task and config; ``keys`` are the files' key positions."""
+    imported: dict[tuple[Path, str], type[Task] | TaskError] = {}
+    problems: list[Problem] = []
+    folders: dict[str, Path] = {}
+    for ref, entry in catalog.wagons.items():
+        analysis = ref.split("/", 1)[0]
+        if analysis not in folders:
+            folders[analysis] = catalog.analysis_dir(analysis)
+        folder = folders[analysis]
+        spec = entry.model.task
+        if (folder, spec) not in imported:
+            imported[folder, spec] = _import(folder, spec)
+        task = imported[folder, spec]
+        if isinstance(task, TaskError):
+            problems.append(_at(entry, ("task",), str(task), _import_hint(str(task))))
+            continue
+        problems.extend(_check_package(entry, task))
+        problems.extend(_check_config(entry, task, (keys or {}).get(entry.path, {})))
+    return problems
+
+
+def _import(folder: Path, spec: str) -> type[Task] | TaskError:
+    try:
+        return import_task(folder, spec)
+    except TaskError as exc:
+        return exc
+    except SystemExit as exc:  # analysts' module code may call sys.exit()
+        return TaskError(f"importing task '{spec}' called sys.exit({exc.code})")
+
+
+def _import_hint(message: str) -> str:
+    if "not a subclass" in message:
+        return "derive the class from controller.engine.task.Task"
+    if "has no class" in message or "no module" in message:
+        return "check the spelling of 'module:Class'"
+    return "fix the task's module so it imports"
+
+
+def _at(entry: Entry[Wagon], path: tuple[str | int, ...], message: str, hint: str = "") -> Problem:
+    line, column = entry.where(*path)
+    return Problem(entry.path, line, column, message, json_path(path), hint)
+
+
+def _check_package(entry: Entry[Wagon], task: type[Task]) -> list[Problem]:
+    module = task.__module__
+    if module.startswith(ROOT_PACKAGE + ".") or entry.model.package is not None:
+        return []
+    pin = _pin_for(module.split(".", 1)[0])
+    return [
+        _at(
+            entry,
+            ("task",),
+            f"task '{entry.model.task}' comes from the installed module '{module}', not from "
+            "the analysis folder, and its package is not pinned",
+            f"add 'package: {pin}'" if pin else "add 'package: <name>==<version>'",
+        )
+    ]
+
+
+@cache
+def _pin_for(top_module: str) -> str:
+    """'name==version' of the distribution installing ``top_module``, or ''."""
+    for name in importlib.metadata.packages_distributions().get(top_module, []):
+        try:
+            return f"{name}=={importlib.metadata.version(name)}"
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ""
+
+
+def _check_config(entry: Entry[Wagon], task: type[Task], keys: Positions) -> list[Problem]:
+    config_model: Any = getattr(task, "Config", None)
+    if not (isinstance(config_model, type) and issubclass(config_model, BaseModel)):
+        return [
+            _at(
+                entry,
+                ("task",),
+                f"task '{entry.model.task}': its Config is not a pydantic model",
+                "make Config a subclass of controller.engine.task.TaskConfig",
+            )
+        ]
+    declared = [info.alias or name for name, info in config_model.model_fields.items()]
+    wagon = entry.model
+    problems = []
+    for key in wagon.config:
+        if key not in declared:
+            line, column = keys.get(("config", key), entry.where("config", key))
+            hint = did_you_mean(key, declared) or (
+                f"its configurables: {', '.join(declared)}" if declared else "it has none"
+            )
+            message = f"task {task.__name__} has no configurable '{key}'"
+            where = json_path(("config", key))
+            problems.append(Problem(entry.path, line, column, message, where, hint))
+    known = {k: v for k, v in wagon.config.items() if k in declared}
+    errors = _validate(config_model, known)
+    problems.extend(_problems(entry, config_model, known, errors, ("config",), keys))
+    whole_config_failed = any(not e["loc"] for e in errors)
+    for variant, overrides in wagon.variants.items():
+        changed = {k: v for k, v in overrides.items() if k in declared}
+        merged = {**known, **changed}
+        # errors the config has without the variant's changes are reported once, for config
+        errors = [
+            e
+            for e in _validate(config_model, merged)
+            if (e["loc"] and e["loc"][0] in changed) or (not e["loc"] and not whole_config_failed)
+        ]
+        problems.extend(_problems(entry, config_model, merged, errors, ("variants", variant), keys))
+    return problems
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any]) -> list[ErrorDetails]:
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        return exc.errors()
+    except Exception as exc:  # analysts' validators may raise anything
+        message = f"the task's Config raised {type(exc).__name__}: {exc}"
+        return [ErrorDetails(type="value_error", loc=(), msg=message, input=data)]
+    return []
+
+
+def _problems(
+    entry: Entry[Wagon],
+    model: type[BaseModel],
+    data: dict[str, Any],
+    errors: list[ErrorDetails],
+    prefix: tuple[str | int, ...],
+    keys: Positions,
+) -> list[Problem]:
+    if not errors:
+        return []
+    return model_problems(errors, model, data, entry.path, entry.positions, keys, prefix)

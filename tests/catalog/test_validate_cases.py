@@ -1,0 +1,539 @@
+"""One broken file per validation rule: 'wagonyard validate' fails naming the file, the line,
+the field and what is wrong, never with a traceback."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+
+Edit = Callable[[Path], None]
+
+ZMUMU = "analyses/zmumu"
+KINEMATICS = f"{ZMUMU}/wagons/muon-kinematics.yaml"
+MASS = f"{ZMUMU}/wagons/dimuon-mass.yaml"
+SELECTION = f"{ZMUMU}/wagons/muon-selection.yaml"
+DIMUON = "datasets/cms-2010-dimuon.yaml"
+HZZ = "datasets/hzz-mc.yaml"
+RUNLIST = "runlists/run2010b-dimuon.yaml"
+
+BOMB = b"""a: &a [x, x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+"""
+
+
+def replace(rel: str, old: str | bytes, new: str | bytes) -> Edit:
+    def edit(catalog: Path) -> None:
+        path = catalog / rel
+        data = path.read_bytes()
+        old_b = old.encode() if isinstance(old, str) else old
+        new_b = new.encode() if isinstance(new, str) else new
+        assert old_b in data, f"{old_b!r} is not in {rel}"
+        path.write_bytes(data.replace(old_b, new_b, 1))
+
+    return edit
+
+
+def write(rel: str, content: str | bytes) -> Edit:
+    def edit(catalog: Path) -> None:
+        path = catalog / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+
+    return edit
+
+
+def copy(rel: str, to: str) -> Edit:
+    def edit(catalog: Path) -> None:
+        (catalog / to).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(catalog / rel, catalog / to)
+
+    return edit
+
+
+def move(rel: str, to: str) -> Edit:
+    def edit(catalog: Path) -> None:
+        (catalog / rel).rename(catalog / to)
+
+    return edit
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    edits: tuple[Edit, ...]
+    path: str
+    line: int | None
+    message: str
+    json_path: str = ""
+    hint: str = ""
+
+
+def case(
+    id: str,
+    edit: Edit | tuple[Edit, ...],
+    path: str,
+    line: int | None,
+    message: str,
+    json_path: str = "",
+    hint: str = "",
+) -> Case:
+    edits = edit if isinstance(edit, tuple) else (edit,)
+    return Case(id, edits, f"catalog/{path}", line, message, json_path, hint)
+
+
+CASES = [
+    # --- the YAML of one file
+    case(
+        "file-over-1-MiB",
+        write("datasets/huge.yaml", b"# " + b"x" * (1 << 20) + b"\n"),
+        "datasets/huge.yaml",
+        None,
+        "over the limit of 1,048,576 bytes",
+    ),
+    case("empty-file", write("runlists/empty.yaml", b""), "runlists/empty.yaml", 1, "empty file"),
+    case(
+        "only-comments",
+        write("datasets/later.yaml", "# to do\n\n# really\n"),
+        "datasets/later.yaml",
+        1,
+        "empty file",
+    ),
+    case(
+        "not-utf8",
+        replace(HZZ, b"title: Simulated", b"title: Simul\xe9ted"),
+        HZZ,
+        3,
+        "not UTF-8: byte 0xe9",
+        hint="save the file as UTF-8",
+    ),
+    case(
+        "tab-in-indentation",
+        replace(SELECTION, "  eta_max: 2.1", "\teta_max: 2.1"),
+        SELECTION,
+        7,
+        "tab character in the indentation",
+        hint="YAML forbids tabs for indentation; use spaces",
+    ),
+    case(
+        "yaml-syntax-error",
+        replace(KINEMATICS, "pt_bins: 50", "pt_bins: [50"),
+        KINEMATICS,
+        7,
+        "YAML syntax error",
+    ),
+    case(
+        "duplicate-key",
+        replace(MASS, "  high: 120.0\n", "  high: 120.0\n  bins: 70\n"),
+        MASS,
+        10,
+        "duplicate key 'bins' (first at line 7)",
+        json_path="config.bins",
+    ),
+    case(
+        "alias-bomb",
+        write("datasets/bomb.yaml", BOMB),
+        "datasets/bomb.yaml",
+        5,
+        "too many aliases expand",
+    ),
+    case(
+        "non-string-key",
+        replace(SELECTION, "  opposite_charge: true", "  opposite_charge: true\n  yes: 1"),
+        SELECTION,
+        9,
+        "key 'yes' is read as a boolean, but keys must be strings",
+        hint="quote it",
+    ),
+    case(
+        "top-level-not-a-mapping",
+        write("runlists/list.yaml", "- run: 1\n- run: 2\n"),
+        "runlists/list.yaml",
+        1,
+        "must be a mapping of fields",
+    ),
+    case(
+        "multiple-documents",
+        replace(
+            RUNLIST, "    quality: good\n  - run: 148031", "    quality: good\n---\n  - run: 1"
+        ),
+        RUNLIST,
+        8,
+        "a second YAML document starts here",
+    ),
+    case(
+        "unknown-alias",
+        replace(KINEMATICS, "pt_bins: 50", "pt_bins: *bins"),
+        KINEMATICS,
+        6,
+        "unknown alias '*bins'",
+    ),
+    # --- files in the wrong place, and each file against its model
+    case(
+        "wagon-in-datasets",
+        copy(SELECTION, "datasets/muon-selection.yaml"),
+        "datasets/muon-selection.yaml",
+        2,
+        "this looks like a wagon file; catalog/datasets/ holds datasets",
+        hint="move it to catalog/analyses/<analysis>/wagons/",
+    ),
+    case(
+        "dataset-in-runlists",
+        copy(HZZ, "runlists/hzz-mc.yaml"),
+        "runlists/hzz-mc.yaml",
+        2,
+        "this looks like a dataset file; catalog/runlists/ holds run lists",
+        hint="move it to catalog/datasets/",
+    ),
+    case(
+        "yml-extension",
+        move(RUNLIST, "runlists/run2010b-dimuon.yml"),
+        "runlists/run2010b-dimuon.yml",
+        None,
+        "catalog files end in '.yaml'",
+        hint="rename it to run2010b-dimuon.yaml",
+    ),
+    case(
+        "json-extension",
+        write(f"{ZMUMU}/wagons/extra.json", '{"name": "extra", "task": "tasks:DimuonMass"}'),
+        f"{ZMUMU}/wagons/extra.json",
+        None,
+        "catalog files end in '.yaml'",
+        hint="rename it to extra.yaml",
+    ),
+    case(
+        "analysis-folder-without-analysis-yaml",
+        write("analyses/higgs/wagons/.keep", ""),
+        "analyses/higgs/",
+        None,
+        "analysis folder without analysis.yaml",
+        hint="add catalog/analyses/higgs/analysis.yaml",
+    ),
+    case(
+        "missing-field",
+        replace(
+            f"{ZMUMU}/analysis.yaml",
+            "title: Z boson to muon pairs in 2010 pp collisions at 7 TeV\n",
+            "",
+        ),
+        f"{ZMUMU}/analysis.yaml",
+        2,
+        "missing required field 'title'",
+        json_path="title",
+    ),
+    case(
+        "unknown-field",
+        replace(KINEMATICS, "description:", "descripton:"),
+        KINEMATICS,
+        4,
+        "unknown field 'descripton'",
+        json_path="descripton",
+        hint="did you mean 'description'?",
+    ),
+    case(
+        "name-pattern",
+        replace(KINEMATICS, "  - dataset: cms-2010-dimuon\n", "  - dataset: CMS-2010\n"),
+        KINEMATICS,
+        9,
+        "'CMS-2010' is not a valid name: it must match [a-z0-9][a-z0-9_-]*",
+        json_path="enabled[0].dataset",
+    ),
+    case(
+        "name-differs-from-file-name",
+        replace(KINEMATICS, "name: muon-kinematics", "name: muon-kinematic"),
+        KINEMATICS,
+        2,
+        "'muon-kinematic' differs from the file name 'muon-kinematics.yaml'",
+        json_path="name",
+    ),
+    case(
+        "analysis-name-differs-from-folder",
+        replace(f"{ZMUMU}/analysis.yaml", "name: zmumu", "name: z-mumu"),
+        f"{ZMUMU}/analysis.yaml",
+        2,
+        "'z-mumu' differs from the folder name 'zmumu'",
+        json_path="name",
+    ),
+    case(
+        "wrong-type",
+        replace(DIMUON, "energy_tev: 7.0", "energy_tev: seven"),
+        DIMUON,
+        6,
+        "Input should be a valid number",
+        json_path="energy_tev",
+    ),
+    case(
+        "unknown-code-source",
+        replace(
+            KINEMATICS,
+            "  - dataset: cms-2010-dimuon-large",
+            "  - dataset: cms-2010-dimuon-large\n    code: {source: branch}",
+        ),
+        KINEMATICS,
+        11,
+        "unknown source 'branch': use one of composition, tag, pull-request",
+        json_path="enabled[1].code.source",
+    ),
+    case(
+        "data-without-runlist",
+        replace(DIMUON, "runlist: run2010b-dimuon\n", ""),
+        DIMUON,
+        2,
+        "a dataset of type 'data' needs a 'runlist'",
+    ),
+    # --- across files
+    case(
+        "same-name-in-two-subfolders",
+        copy(HZZ, "datasets/mc/hzz-mc.yaml"),
+        "datasets/mc/hzz-mc.yaml",
+        2,
+        "dataset 'hzz-mc' is also defined in catalog/datasets/hzz-mc.yaml:2",
+        json_path="name",
+    ),
+    case(
+        "unknown-dataset",
+        replace(KINEMATICS, "  - dataset: cms-2010-dimuon\n", "  - dataset: cms-2010-dimuom\n"),
+        KINEMATICS,
+        9,
+        "unknown dataset 'cms-2010-dimuom'",
+        json_path="enabled[0].dataset",
+        hint="did you mean 'cms-2010-dimuon'?",
+    ),
+    case(
+        "dataset-enabled-twice",
+        replace(KINEMATICS, "dataset: cms-2010-dimuon-large", "dataset: cms-2010-dimuon"),
+        KINEMATICS,
+        10,
+        "dataset 'cms-2010-dimuon' is enabled twice (first at line 9)",
+        json_path="enabled[1].dataset",
+    ),
+    case(
+        "unknown-runlist",
+        replace(DIMUON, "runlist: run2010b-dimuon", "runlist: run2010b-dimuons"),
+        DIMUON,
+        8,
+        "unknown run list 'run2010b-dimuons'",
+        json_path="runlist",
+        hint="did you mean 'run2010b-dimuon'?",
+    ),
+    case(
+        "unknown-dependency",
+        replace(MASS, "depends_on: [muon-selection]", "depends_on: [muon-selektion]"),
+        MASS,
+        5,
+        "unknown wagon 'muon-selektion'",
+        json_path="depends_on[0]",
+        hint="did you mean 'muon-selection'?",
+    ),
+    case(
+        "dependency-cycle",
+        replace(SELECTION, "config:", "depends_on: [dimuon-mass]\nconfig:"),
+        MASS,
+        5,
+        "dependency cycle: zmumu/dimuon-mass -> zmumu/muon-selection -> zmumu/dimuon-mass",
+        json_path="depends_on[0]",
+    ),
+    case(
+        "duplicate-run",
+        replace(RUNLIST, "run: 148031", "run: 148029"),
+        RUNLIST,
+        8,
+        "run 148029 is listed twice (first at line 6)",
+        json_path="runs[1].run",
+    ),
+    case(
+        "variant-key-not-in-config",
+        replace(MASS, "    low: 0.0", "    lo: 0.0"),
+        MASS,
+        13,
+        "variant 'wide' overrides 'lo', which is not in config",
+        json_path="variants.wide.lo",
+        hint="did you mean 'low'?",
+    ),
+    # --- against the task
+    case(
+        "task-class-missing",
+        replace(KINEMATICS, "task: tasks:MuonKinematics", "task: tasks:MuonKinematic"),
+        KINEMATICS,
+        3,
+        "zmumu/tasks.py has no class 'MuonKinematic'",
+        json_path="task",
+    ),
+    case(
+        "task-module-does-not-import",
+        (
+            write(f"{ZMUMU}/broken.py", "def oops(:\n"),
+            replace(KINEMATICS, "task: tasks:MuonKinematics", "task: broken:MuonKinematics"),
+        ),
+        KINEMATICS,
+        3,
+        "cannot import task 'broken:MuonKinematics' from zmumu/broken.py: SyntaxError",
+        json_path="task",
+    ),
+    case(
+        "config-key-not-declared",
+        replace(KINEMATICS, "pt_max: 100.0", "pt_maxx: 100.0"),
+        KINEMATICS,
+        7,
+        "task MuonKinematics has no configurable 'pt_maxx'",
+        json_path="config.pt_maxx",
+        hint="did you mean 'pt_max'?",
+    ),
+    case(
+        "config-value-invalid",
+        replace(KINEMATICS, "pt_bins: 50", "pt_bins: many"),
+        KINEMATICS,
+        6,
+        "Input should be a valid integer",
+        json_path="config.pt_bins",
+    ),
+    case(
+        "variant-value-invalid",
+        replace(MASS, "    bins: 75", "    bins: 0"),
+        MASS,
+        12,
+        "Input should be greater than or equal to 1, got 0",
+        json_path="variants.wide.bins",
+    ),
+    case(
+        "installed-task-without-package-pin",
+        write(
+            f"{ZMUMU}/wagons/plain.yaml",
+            "name: plain\ntask: controller.engine.task:Task\nenabled: [{dataset: hzz-mc}]\n",
+        ),
+        f"{ZMUMU}/wagons/plain.yaml",
+        2,
+        "comes from the installed module 'controller.engine.task'",
+        json_path="task",
+        hint="add 'package: ",
+    ),
+]
+
+
+@pytest.mark.parametrize("broken", CASES, ids=[c.id for c in CASES])
+def test_a_broken_file_is_reported_where_it_is_broken(
+    broken: Case, catalog_copy: Path, wagonyard: Callable[..., CliResult]
+) -> None:
+    for edit in broken.edits:
+        edit(catalog_copy)
+    result = wagonyard("validate", str(catalog_copy))
+    assert result.code == 1, result.output
+    where = f"{broken.path}:{broken.line}:" if broken.line else f"{broken.path}: "
+    lines = [line for line in result.out.splitlines() if line.startswith(where)]
+    assert lines, f"no problem at {where} in:\n{result.output}"
+    line = next((x for x in lines if broken.message in x), None)
+    assert line is not None, f"'{broken.message}' not at {where}:\n{result.output}"
+    if broken.json_path:
+        assert f": {broken.json_path}: " in line, line
+    if broken.hint:
+        assert f"({broken.hint}" in line, line
+    assert "Traceback" not in result.output
+    assert result.err.startswith("wagonyard: error: "), result.err
+    assert " error" in result.err and "of " in result.err and " files" in result.err
+
+
+def test_a_cycle_is_reported_once(catalog_copy: Path, wagonyard: Callable[..., CliResult]) -> None:
+    replace(SELECTION, "config:", "depends_on: [muon-kinematics]\nconfig:")(catalog_copy)
+    replace(KINEMATICS, "config:", "depends_on: [dimuon-mass]\nconfig:")(catalog_copy)
+    result = wagonyard("validate", str(catalog_copy))
+    assert result.code == 1
+    assert result.out.count("dependency cycle") == 1, result.out
+    assert (
+        "zmumu/dimuon-mass -> zmumu/muon-selection -> zmumu/muon-kinematics -> zmumu/dimuon-mass"
+        in result.out
+    )
+
+
+def test_a_file_missing_is_not_also_reported_as_unknown_everywhere(
+    catalog_copy: Path, wagonyard: Callable[..., CliResult]
+) -> None:
+    """A broken dataset is one problem, not also 'unknown dataset' in each wagon using it."""
+    replace(HZZ, "type: mc", "type: simulation")(catalog_copy)
+    result = wagonyard("validate", str(catalog_copy))
+    assert result.code == 1
+    assert "unknown dataset" not in result.out
+    assert result.out.splitlines() == [
+        "catalog/datasets/hzz-mc.yaml:4:7: type: Input should be 'data', 'mc' or 'derived', "
+        "got 'simulation'"
+    ]
+
+
+WARNINGS = [
+    case(
+        "period-differs-from-runlist",
+        replace(RUNLIST, "period: run2010b", "period: run2010c"),
+        DIMUON,
+        7,
+        "period 'run2010b' differs from the period 'run2010c' of its run list",
+        json_path="period",
+    ),
+    case(
+        "analysis-without-wagons",
+        write(
+            "analyses/higgs/analysis.yaml", "name: higgs\ntitle: H\ngroup: HIGGS\nmembers: [a]\n"
+        ),
+        "analyses/higgs/analysis.yaml",
+        1,
+        "analysis 'higgs' has no wagons",
+    ),
+    case(
+        "schema-comment-of-another-kind",
+        replace(SELECTION, "schema/wagon.schema.json", "schema/dataset.schema.json"),
+        SELECTION,
+        1,
+        "the $schema comment points to '../../../../schema/dataset.schema.json', not to the "
+        "wagon schema",
+    ),
+]
+
+
+@pytest.mark.parametrize("odd", WARNINGS, ids=[c.id for c in WARNINGS])
+def test_warnings_are_shown_but_do_not_fail(
+    odd: Case, catalog_copy: Path, wagonyard: Callable[..., CliResult]
+) -> None:
+    for edit in odd.edits:
+        edit(catalog_copy)
+    result = wagonyard("validate", str(catalog_copy))
+    assert result.code == 0, result.output
+    line = next(x for x in result.out.splitlines() if x.startswith(f"{odd.path}:{odd.line}:"))
+    assert ": warning:" in line and odd.message in line, line
+    last = result.out.splitlines()[-1]
+    assert last.startswith("catalog OK: 1") and re.search(r", \d+ warnings?$", last), last
+
+
+def _wagonyard_command() -> list[str]:
+    found = shutil.which("wagonyard")
+    return [found] if found else [sys.executable, "-m", "controller"]
+
+
+SUBPROCESS_CASES = [c for c in CASES if c.id in ("tab-in-indentation", "alias-bomb", "wrong-type")]
+
+
+@pytest.mark.parametrize("broken", SUBPROCESS_CASES, ids=[c.id for c in SUBPROCESS_CASES])
+def test_the_real_command_fails_without_a_traceback(broken: Case, catalog_copy: Path) -> None:
+    for edit in broken.edits:
+        edit(catalog_copy)
+    done = subprocess.run(
+        [*_wagonyard_command(), "validate", "catalog"],
+        cwd=catalog_copy.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{broken.path}:{broken.line}:" in done.stdout
+    assert broken.message in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.startswith("wagonyard: error: 1 error in 1 of ")
