@@ -19,7 +19,7 @@ from pydantic_core import ErrorDetails
 
 from controller.catalog.catalog import Catalog, Entry, Positions
 from controller.catalog.checks import did_you_mean
-from controller.catalog.loader import model_problems
+from controller.catalog.modelerrors import model_problems
 from controller.catalog.models import Wagon
 from controller.catalog.problems import Problem
 from controller.catalog.tasks import ROOT_PACKAGE, import_task

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.errors import WagonyardError
-from controller.history import GitRepo, HistoryError
+from controller.errors import HistoryError, WagonyardError
+from controller.history import GitRepo
 
 
 def changed_paths(repo: Path, since: str) -> list[str]:

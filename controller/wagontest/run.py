@@ -30,7 +30,7 @@ from controller.errors import DataError, MergeError, WagonyardError
 from controller.job import JobSpec
 from controller.records import FileSlice, JobReport, WagonInTrain
 from controller.wagontest.judge import Figures, Sample, figures, judge
-from controller.wagontest.report import CaseReport, DatasetTests, Delta, TestReport
+from controller.wagontest.report import CaseKind, CaseReport, DatasetTests, Delta, TestReport
 
 LOG_HEAD, LOG_TAIL = 2_000, 8_000
 Previous = Callable[[str, str], CaseReport | None]
@@ -192,15 +192,15 @@ class DatasetRun:
         base = f"wagonyard test --catalog {shlex.quote(str(self.catalog.root))} --dataset {self.dataset}"
         if "/" in name:
             return f"{base} --wagon {name}"
-        return base + (" --baseline-only" if name == "baseline" else "")
+        return base
 
     def case(
-        self, kind: str, name: str, wagons: list[WagonInTrain], read: list[str] | None = None
+        self, kind: CaseKind, name: str, wagons: list[WagonInTrain], read: list[str] | None = None
     ) -> CaseReport:
         spec = self.spec(name if kind != "train" else "full-train", wagons, self.sample, read or [])
         outcome = run_process(spec, self.ds.limits.test_timeout_s)
         report = CaseReport(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             name=name,
             dataset=self.dataset,
             status="failed",

@@ -23,15 +23,12 @@ def affected_wagons(
     picked: dict[str, str] = {}
     changed_set = {str(PurePosixPath(p)) for p in changed}
     datasets_hit: dict[str, str] = {}
-    for name, entry in catalog.datasets.items():
-        if entry.path in changed_set:
+    for name, ds_entry in catalog.datasets.items():
+        runlist = ds_entry.model.runlist
+        if ds_entry.path in changed_set:
             datasets_hit[name] = f"dataset {name} changed"
-        elif (
-            entry.model.runlist
-            and catalog.runlists.get(entry.model.runlist)
-            and (catalog.runlists[entry.model.runlist].path in changed_set)
-        ):
-            datasets_hit[name] = f"run list {entry.model.runlist} of dataset {name} changed"
+        elif runlist in catalog.runlists and catalog.runlists[runlist].path in changed_set:
+            datasets_hit[name] = f"run list {runlist} of dataset {name} changed"
     task_files = {
         _task_file(f"{catalog_prefix}/analyses/{ref.split('/', 1)[0]}", e.model.task)
         for ref, e in catalog.wagons.items()
