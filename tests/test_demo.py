@@ -8,10 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from controller.engine.output import read_output
 from tests.reference import assert_matches, hzz_reference, zmumu_reference
+
+RECORD_SCHEMA = json.loads(
+    (Path(__file__).parents[1] / "schema" / "train-record.schema.json").read_text()
+)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -70,6 +75,7 @@ def test_demo_records_each_train_on_the_history_branch_and_pushes_it(
     )
     for name in git(repo, "ls-tree", "-r", "--name-only", "wagonyard/history").splitlines():
         record = json.loads(git(repo, "show", f"wagonyard/history:{name}"))
+        jsonschema.Draft202012Validator(RECORD_SCHEMA).validate(record)
         assert record["state"] == "done"
         assert record["catalog_commit"] == git(repo, "rev-parse", "main")
         output = workdir / "outputs" / record["output"]["path"]

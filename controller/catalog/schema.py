@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from controller.catalog.models import KINDS
 from controller.catalog.problems import Problem
+from controller.records import TrainRecord
+from controller.wagontest.report import TestReport
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX = "urn:wagonyard:schema:"
@@ -49,7 +51,12 @@ class ValidationReport(BaseModel):
 
 def schemas() -> dict[str, str]:
     """File name -> the text of each schema."""
-    models: dict[str, type[BaseModel]] = {**KINDS, "validation-report": ValidationReport}
+    models: dict[str, type[BaseModel]] = {
+        **KINDS,
+        "validation-report": ValidationReport,
+        "train-record": TrainRecord,
+        "wagon-test-report": TestReport,
+    }
     out = {}
     for name, model in models.items():
         schema: dict[str, Any] = {
