@@ -12,7 +12,9 @@ import jsonschema
 import pytest
 
 from controller.engine.output import read_output
+from tests.browser import CHROMIUM, chromium
 from tests.reference import assert_matches, hzz_reference, zmumu_reference
+from tests.sitegen.helpers import read_page
 
 RECORD_SCHEMA = json.loads(
     (Path(__file__).parents[1] / "schema" / "train-record.schema.json").read_text()
@@ -96,6 +98,20 @@ def test_demo_builds_a_site_with_a_dashboard_and_train_pages(demo: tuple[Path, s
     for page in train_pages:
         assert page.stem in html or page.name in html
         assert "<svg" in page.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.chromium
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium at /usr/bin/chromium or on PATH")
+def test_the_demo_site_opens_in_a_real_browser(demo: tuple[Path, str], tmp_path: Path) -> None:
+    workdir, _ = demo
+    index = read_page(chromium(tmp_path, "--dump-dom", (workdir / "site" / "index.html").as_uri()))
+    assert index.title.startswith("Dashboard") and index.h1 == ["Dashboard"]
+    train = next(p for p in (workdir / "site" / "trains").glob("cms-2010-dimuon-*.html"))
+    page = read_page(chromium(tmp_path, "--dump-dom", train.as_uri()))
+    assert page.h1 and page.h1[0].startswith("Train cms-2010-dimuon-")
+    plotted = [svg for svg in page.svgs if any(d for _, d in svg.paths)]
+    assert len(plotted) >= 5  # mass, mass_wide, pt, eta, phi
 
 
 @pytest.mark.slow

@@ -4,9 +4,7 @@ headings, links that resolve, a plotted SVG per histogram, and a screenshot that
 from __future__ import annotations
 
 import functools
-import shutil
 import struct
-import subprocess
 import threading
 import zlib
 from collections.abc import Iterator
@@ -16,29 +14,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
+from tests.browser import CHROMIUM, chromium
 from tests.sitegen.helpers import DONE, BuiltSite, Page, read_page
 
-
-def _chromium() -> str | None:
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else shutil.which("chromium")
-
-
-CHROMIUM = _chromium()
 pytestmark = [
     pytest.mark.chromium,
     pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium at /usr/bin/chromium or on PATH"),
-]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
 ]
 
 
@@ -61,19 +43,6 @@ def server(built: BuiltSite) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
-
-
-def chromium(tmp_path: Path, *args: str) -> str:
-    assert CHROMIUM is not None
-    done = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
 
 
 def dom(tmp_path: Path, url: str) -> Page:
