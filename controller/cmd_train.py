@@ -57,6 +57,10 @@ def demo_command(
             click.echo(f"  merged output: {out}")
         elif r.message:
             click.echo(f"  {r.message}")
+            failed = next((j for j in r.jobs if j.state != "done" and j.attempts), None)
+            if failed is not None:
+                tail = [ln for ln in failed.attempts[-1].log_tail.splitlines() if ln.strip()]
+                click.echo(f"  last log line of {failed.name}: {tail[-1] if tail else '(empty)'}")
     click.echo(f"history: branch wagonyard/history in {result.repo}")
     click.echo(f"site:    {result.site_index.resolve()}")
     if any(r.state != "done" for r in result.records):

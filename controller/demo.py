@@ -52,6 +52,7 @@ def run_demo(
     datasets: tuple[str, ...] = DEFAULT_DATASETS,
     say: Callable[[str], None] = print,
 ) -> DemoResult:
+    workdir, data_root = workdir.resolve(), data_root.resolve()
     say(f"1/5 validate {catalog_src}")
     load_valid_catalog(catalog_src)
     repo = init_demo_repo(workdir, catalog_src)

@@ -52,6 +52,8 @@ def compose(
 ) -> tuple[TrainRecord, list[JobSpec]]:
     """Plan the train and write one ``job.json`` per job under ``output_root/<train_id>``."""
     now = now or datetime.now(UTC)
+    # jobs run elsewhere (another directory, another host): every path they get is absolute
+    output_root, data_root = output_root.resolve(), data_root.resolve()
     ds = catalog.datasets[dataset].model if dataset in catalog.datasets else None
     instances = plan_train(catalog, dataset, wagons)
     assert ds is not None  # plan_train refused an unknown dataset
@@ -114,6 +116,7 @@ def run(
 ) -> TrainRecord:
     """Run every job to a final state, resubmitting failures, then merge the outputs."""
     record.state = "running"
+    output_root = output_root.resolve()
     by_name = {s.name: s for s in specs}
     active: dict[str, str] = {}  # grid job name -> train job name
 

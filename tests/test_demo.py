@@ -29,9 +29,11 @@ def git(repo: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    workdir = tmp_path_factory.mktemp("demo") / "yard"
-    done = subprocess.run(
-        [sys.executable, "-m", "controller", "demo", "--workdir", str(workdir)],
+    cwd = tmp_path_factory.mktemp("demo")
+    workdir = cwd / "yard"
+    done = subprocess.run(  # a relative --workdir, as a user types it
+        [sys.executable, "-m", "controller", "demo", "--workdir", "yard"],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=600,
