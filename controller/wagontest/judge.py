@@ -41,6 +41,7 @@ class Figures(BaseModel):
     avg_pss_mb: float = 0.0
     pss_slope_kb_per_event: float = 0.0
     cpu_ms_per_event: float = 0.0
+    wagon_cpu_ms_per_event: float = 0.0
     wall_ms_per_event: float = 0.0
     events_per_s: float = 0.0
     output_bytes: int = 0
@@ -63,8 +64,13 @@ def figures(
     wall_s: float,
     output_bytes: int,
     log_bytes: int,
+    wagon_cpu_s: float = 0.0,
 ) -> Figures:
-    """Figures from the sampled memory and CPU; the loop is where events were counted."""
+    """Figures from the sampled memory and CPU; the loop is where events were counted.
+
+    ``wagon_cpu_s`` is the CPU the engine measured inside the wagons' code (no reading, no
+    start-up): the precise cost of the wagons over a baseline that only reads.
+    """
     loop = [s for s in samples if s.events > 0] or samples
     start = max((s for s in samples if s.events == 0), key=lambda s: s.t, default=samples[0])
     pss = [s.pss_mb if s.pss_mb is not None else s.rss_mb for s in loop]
@@ -86,6 +92,7 @@ def figures(
             _slope([float(s.events) for s in loop], [p * 1024 for p in pss]), 4
         ),
         cpu_ms_per_event=round(1000 * loop_cpu / events, 5) if events else 0.0,
+        wagon_cpu_ms_per_event=round(1000 * wagon_cpu_s / events, 5) if events else 0.0,
         wall_ms_per_event=round(1000 * loop_wall / events, 5) if events else 0.0,
         events_per_s=round(events / loop_wall, 1) if events else 0.0,
         output_bytes=output_bytes,

@@ -46,6 +46,11 @@ class CaseReport(BaseModel):
     previous: Figures | None = None
 
 
+def passed(case: CaseReport | None) -> bool:
+    """Did this test pass (done, or warnings only)? What the controller composes on."""
+    return case is not None and case.status in ("done", "warning")
+
+
 class DatasetTests(BaseModel):
     dataset: str
     cases: list[CaseReport]
@@ -86,8 +91,9 @@ def _change(case: CaseReport) -> str:
         return "new" if case.kind == "wagon" else ""
     old, new = case.previous, case.figures
     bits = []
-    if old.cpu_ms_per_event:
-        bits.append(f"CPU {100 * (new.cpu_ms_per_event / old.cpu_ms_per_event - 1):+.0f} %")
+    if old.wagon_cpu_ms_per_event:
+        change = new.wagon_cpu_ms_per_event / old.wagon_cpu_ms_per_event - 1
+        bits.append(f"CPU {100 * change:+.0f} %")
     if old.max_pss_mb:
         bits.append(f"PSS {new.max_pss_mb - old.max_pss_mb:+.0f} MB")
     if case.previous_status and case.previous_status != case.status:
@@ -117,20 +123,20 @@ def markdown(report: TestReport) -> str:
             "",
             f"#### dataset `{d.dataset}`",
             "",
-            "| | test | max / avg PSS (MB) | CPU (ms/event) | Δ CPU vs baseline | events/s "
-            "| output (MB) | log (kB) | vs previous |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| | test | max / avg PSS (MB) | Δ PSS vs baseline (MB) | CPU (ms/event) "
+            "| in wagons (ms/event) | events/s | output (MB) | log (kB) | vs previous |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for c in d.cases:
             f = c.figures
             if f is None:
-                cells = ["", "", "", "", "", "", ""]
+                cells = ["", "", "", "", "", "", "", ""]
             else:
-                delta = f"{c.delta.cpu_ms_per_event:+.4f}" if c.delta else ""
                 cells = [
                     f"{f.max_pss_mb:.0f} / {f.avg_pss_mb:.0f}",
+                    f"{c.delta.max_pss_mb:+.1f}" if c.delta else "",
                     f"{f.cpu_ms_per_event:.4f}",
-                    delta,
+                    f"{f.wagon_cpu_ms_per_event:.4f}" if c.kind != "baseline" else "",
                     f"{f.events_per_s:,.0f}",
                     _mb(f.output_bytes),
                     f"{f.log_bytes / 1024:.1f}",

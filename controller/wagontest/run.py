@@ -30,7 +30,14 @@ from controller.errors import DataError, MergeError, WagonyardError
 from controller.job import JobSpec
 from controller.records import FileSlice, JobReport, WagonInTrain
 from controller.wagontest.judge import Figures, Sample, figures, judge
-from controller.wagontest.report import CaseKind, CaseReport, DatasetTests, Delta, TestReport
+from controller.wagontest.report import (
+    CaseKind,
+    CaseReport,
+    DatasetTests,
+    Delta,
+    TestReport,
+    passed,
+)
 
 LOG_HEAD, LOG_TAIL = 2_000, 8_000
 Previous = Callable[[str, str], CaseReport | None]
@@ -222,6 +229,7 @@ class DatasetRun:
             outcome.report.wall_s,
             outcome.report.output_bytes,
             outcome.log_bytes,
+            sum(w.cpu_s for w in outcome.report.wagons),
         )
         report.figures = f
         own_cpu = None
@@ -231,7 +239,7 @@ class DatasetRun:
                 max_pss_mb=round(f.max_pss_mb - self.baseline.max_pss_mb, 2),
                 output_bytes=f.output_bytes - self.baseline.output_bytes,
             )
-            own_cpu = max(0.0, report.delta.cpu_ms_per_event) if kind == "wagon" else None
+            own_cpu = f.wagon_cpu_ms_per_event if kind == "wagon" else None
         report.status, report.reasons = judge(f, self.ds.limits, own_cpu)
         return report
 
@@ -301,17 +309,32 @@ def run_tests(
     results = []
     for dataset in concerned:
         ds = catalog.datasets[dataset].model
-        run = DatasetRun(
-            catalog, dataset, test_sample(catalog, ds, data_root), work, commit, previous
-        )
-        full = _instances(catalog, dataset, None)
+        try:
+            sample = test_sample(catalog, ds, data_root)
+        except WagonyardError as exc:  # no files, unreadable files: say so, test the rest
+            results.append(DatasetTests(dataset=dataset, cases=[_unreadable(dataset, str(exc))]))
+            continue
+        run = DatasetRun(catalog, dataset, sample, work, commit, previous)
+        tested = sorted(r for r in selected if r in catalog.enabled_on(dataset))
+        # the full train is what the controller would compose with these wagons in it: the
+        # tested ones and every other enabled wagon whose latest test passed
+        others = [r for r in catalog.enabled_on(dataset) if r not in selected]
+        passing = [r for r in others if passed(previous(dataset, r))]
+        full = _instances(catalog, dataset, tested + passing)
         cases = [run.case("baseline", "baseline", [], read=_columns(catalog, full))]
         run.baseline = cases[0].figures
         statuses: dict[str, CaseReport] = {}
-        for ref in sorted(r for r in selected if r in catalog.enabled_on(dataset)):
+        for ref in tested:
             statuses[ref] = run.case("wagon", ref, _instances(catalog, dataset, [ref]))
             cases.append(statuses[ref])
-        cases.append(run.case("train", "full train", full))
+        train = run.case("train", "full train", full)
+        left_out = sorted(set(others) - set(passing))
+        if left_out:
+            train.reasons.append(
+                f"left out, no passing test recorded: {', '.join(left_out)} (the controller "
+                "composes only wagons whose latest test is done or warning)"
+            )
+        cases.append(train)
         healthy = [
             w for w in full if statuses.get(w.ref) is None or statuses[w.ref].status != "failed"
         ]
@@ -329,6 +352,16 @@ def run_tests(
         catalog_commit=commit,
         selected=selected,
         datasets=results,
+    )
+
+
+def _unreadable(dataset: str, why: str) -> CaseReport:
+    return CaseReport(
+        kind="baseline",
+        name="baseline",
+        dataset=dataset,
+        status="failed",
+        reasons=[f"the test sample cannot be read: {why}"],
     )
 
 

@@ -9,7 +9,7 @@ controller composes only wagons whose latest test there is done or warning. Adap
 from __future__ import annotations
 
 from controller.history import HistoryStore
-from controller.wagontest.report import CaseReport, TestReport, markdown
+from controller.wagontest.report import CaseReport, TestReport, markdown, passed
 
 PREFIX = "wagon-tests"
 
@@ -43,7 +43,6 @@ def record_tests(store: HistoryStore, report: TestReport) -> str:
     return store.commit(files, f"{subject} ({report.test_id})")
 
 
-def testable(store: HistoryStore, dataset: str, ref: str) -> bool:
+def may_compose(store: HistoryStore, dataset: str, ref: str) -> bool:
     """May the controller compose this wagon: is its latest test done or warning-only?"""
-    case = previous_case(store, dataset, ref)
-    return case is not None and case.status in ("done", "warning")
+    return passed(previous_case(store, dataset, ref))
