@@ -82,8 +82,8 @@ class TestReport(BaseModel):
         }
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.2f}" if n >= 10_000 else f"{n / 1e3:.1f} k"
+def _size(n: int) -> str:
+    return f"{n / 1e6:.2f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
 
 
 def _change(case: CaseReport) -> str:
@@ -124,7 +124,7 @@ def markdown(report: TestReport) -> str:
             f"#### dataset `{d.dataset}`",
             "",
             "| | test | max / avg PSS (MB) | Δ PSS vs baseline (MB) | CPU (ms/event) "
-            "| in wagons (ms/event) | events/s | output (MB) | log (kB) | vs previous |",
+            "| in wagons (ms/event) | events/s | output | log (kB) | vs previous |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for c in d.cases:
@@ -138,7 +138,7 @@ def markdown(report: TestReport) -> str:
                     f"{f.cpu_ms_per_event:.4f}",
                     f"{f.wagon_cpu_ms_per_event:.4f}" if c.kind != "baseline" else "",
                     f"{f.events_per_s:,.0f}",
-                    _mb(f.output_bytes),
+                    _size(f.output_bytes),
                     f"{f.log_bytes / 1024:.1f}",
                     _change(c),
                 ]
