@@ -71,6 +71,13 @@ class Oversized(Good):
         out["huge"].fill(x=centers, weight=rng.random(len(centers)))  # incompressible contents
 
 
+class Chatty(Good):
+    def process(self, events: ak.Array, out: dict[str, hist.Hist]) -> None:
+        for i in range(len(events)):
+            print(f"debug: event {i} of this chunk looks fine, mass {float(events.M[i]):.3f} GeV")
+        super().process(events, out)
+
+
 class Hangs(Good):
     def process(self, events: ak.Array, out: dict[str, hist.Hist]) -> None:
         time.sleep(3600)

@@ -23,6 +23,7 @@ MISFITS = {
     "leaks": "Leaks",
     "burns-cpu": "BurnsCpu",
     "oversized": "Oversized",
+    "chatty": "Chatty",
     "hangs": "Hangs",
     "unmergeable": "Unmergeable",
 }
@@ -48,7 +49,7 @@ def make_catalog(root: Path) -> Path:
         name="zmumu-tight",
         test_sample={"files": 1, "events": 2000},
         limits={
-            "memory_mb": 2000,
+            "memory_mb": 250,
             "cpu_ms_per_event": 0.2,
             "output_mb": 1.0,
             "log_kb": 64,
@@ -95,6 +96,7 @@ def test_a_leak_warns(report: TestReport) -> None:
     c = case(report, "misfits/leaks")
     assert c.status == "warning"
     assert any("possible memory leak" in r for r in c.reasons), c.reasons
+    assert any(r.startswith("memory: max PSS") for r in c.reasons), c.reasons
     assert c.figures and c.figures.pss_slope_kb_per_event > 1
 
 
@@ -110,6 +112,15 @@ def test_an_oversized_output_warns(report: TestReport) -> None:
     c = case(report, "misfits/oversized")
     assert c.status == "warning"
     assert any(r.startswith("output:") for r in c.reasons), c.reasons
+
+
+@pytest.mark.slow
+def test_a_log_too_large_warns_and_is_kept_head_and_tail(report: TestReport) -> None:
+    c = case(report, "misfits/chatty")
+    assert c.status == "warning"
+    assert any(r.startswith("log:") for r in c.reasons), c.reasons
+    assert c.figures and c.figures.log_bytes > 64 * 1024
+    assert "bytes of the log left out" in c.log and len(c.log) < 12_000
 
 
 @pytest.mark.slow
@@ -138,6 +149,7 @@ def test_bad_wagons_never_mark_the_others_failed(report: TestReport) -> None:
         "misfits/leaks": "warning",
         "misfits/burns-cpu": "warning",
         "misfits/oversized": "warning",
+        "misfits/chatty": "warning",
         "misfits/hangs": "failed",
         "misfits/unmergeable": "failed",
     }
