@@ -16,7 +16,7 @@ from controller.grid import backend_for
 from controller.history import GitRepo, HistoryStore
 from controller.records import TrainRecord
 from controller.sitegen.build import build_site
-from controller.trainrun import compose, run
+from controller.trainrun import RunPolicy, compose, run
 from controller.workspace import init_demo_repo
 
 DEFAULT_DATASETS = ("cms-2010-dimuon", "hzz-mc")
@@ -90,7 +90,7 @@ def run_demo(
             specs,
             backend,
             outputs_root,
-            max_attempts=dataset_model.splitting.max_attempts,
+            RunPolicy.of(dataset_model),
             progress=progress,
         )
         summary = (

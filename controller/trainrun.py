@@ -11,16 +11,19 @@ import hashlib
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from controller.catalog.catalog import Catalog
+from controller.catalog.models import Dataset
 from controller.engine.files import input_files
 from controller.engine.mergefiles import merge_files
+from controller.engine.output import read_output
 from controller.engine.plan import plan_train
 from controller.engine.split import split_files
 from controller.engine.train import load_wagons
-from controller.errors import GridError
+from controller.errors import DataError, GridError
 from controller.grid.base import FINAL_STATES, Backend, JobRequest
 from controller.job import OUTPUT_NAME, JobSpec
 from controller.records import (
@@ -105,13 +108,31 @@ def _tail(path: Path) -> str:
         return ""
 
 
+@dataclass(frozen=True)
+class RunPolicy:
+    """How a train's jobs are run: attempts, limits, polling (from the dataset's file)."""
+
+    max_attempts: int = 3
+    time_limit_s: int = 3600
+    memory_mb: int = 2000
+    poll_s: float = 0.5
+
+    @classmethod
+    def of(cls, ds: Dataset, poll_s: float = 0.5) -> RunPolicy:
+        return cls(
+            max_attempts=ds.splitting.max_attempts,
+            time_limit_s=ds.limits.job_timeout_s,
+            memory_mb=ds.limits.memory_mb,
+            poll_s=poll_s,
+        )
+
+
 def run(
     record: TrainRecord,
     specs: list[JobSpec],
     backend: Backend,
     output_root: Path,
-    max_attempts: int,
-    poll_s: float = 0.5,
+    policy: RunPolicy,
     progress: Callable[[TrainRecord], None] | None = None,
 ) -> TrainRecord:
     """Run every job to a final state, resubmitting failures, then merge the outputs."""
@@ -133,6 +154,8 @@ def run(
                 name=grid_name,
                 command=[sys.executable, "-m", "controller", "job", str(spec_path)],
                 workdir=str(spec_path.parent),
+                time_limit_s=policy.time_limit_s,
+                memory_mb=policy.memory_mb,
             )
         )
         job.attempts.append(Attempt(number=number, state="pending", backend_id=backend_id))
@@ -143,7 +166,7 @@ def run(
     for job in record.jobs:
         submit(job)
     while active:
-        time.sleep(poll_s)
+        time.sleep(policy.poll_s)
         for grid_name, status in backend.query(list(active)).items():
             job = jobs[active[grid_name]]
             attempt = job.attempts[-1]
@@ -155,13 +178,16 @@ def run(
                 continue
             del active[grid_name]
             attempt.log_tail = _tail(backend.log_path(grid_name))
-            report = _report(by_name[job.name], attempt.number) if status.state == "done" else None
+            report, problem = None, ""
+            if status.state == "done":
+                report, problem = _verified_report(by_name[job.name], attempt.number)
             if report is not None:
                 job.state, job.report = "done", report
-            elif len(job.attempts) < max_attempts and status.state != "cancelled":
-                if status.state == "done":
-                    attempt.state = "failed"
-                    attempt.log_tail += "\nwagonyard: the job ended but its output is missing"
+                continue
+            if problem:  # it said it succeeded, but its output cannot be trusted: rerun it
+                attempt.state = "failed"
+                attempt.log_tail += f"\nwagonyard: {problem}; the job is run again"
+            if len(job.attempts) < policy.max_attempts and status.state != "cancelled":
                 submit(job)
             else:
                 job.state = "cancelled" if status.state == "cancelled" else "failed"
@@ -170,13 +196,22 @@ def run(
     return _finish(record, output_root)
 
 
-def _report(spec: JobSpec, attempt: int) -> JobReport | None:
+def _verified_report(spec: JobSpec, attempt: int) -> tuple[JobReport | None, str]:
+    """The job's report if its output is there, readable and counts the events it claims."""
     path = _attempt_dir(spec, attempt) / "report.json"
     try:
         report = JobReport.model_validate_json(path.read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    return report if Path(report.output).is_file() else None
+    except (FileNotFoundError, ValueError) as exc:
+        return None, f"the job ended without a readable report ({type(exc).__name__})"
+    try:
+        _, provenance = read_output(Path(report.output))
+    except DataError as exc:
+        return None, f"its output is missing or corrupt: {exc}"
+    if provenance.get("events") != report.events:
+        return None, (
+            f"its output counts {provenance.get('events')} events, its report {report.events}"
+        )
+    return report, ""
 
 
 def _finish(record: TrainRecord, output_root: Path) -> TrainRecord:
