@@ -34,8 +34,18 @@ from controller.errors import WagonyardError
     multiple=True,
     help="Run a train over this dataset (repeatable; default: cms-2010-dimuon and hzz-mc).",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "slurm"]),
+    default=None,
+    help="The grid backend (default: wagonyard.yaml's grid.backend, or $WAGONYARD_GRID).",
+)
 def demo_command(
-    workdir: Path, catalog_dir: Path | None, data_dir: Path | None, datasets: tuple[str, ...]
+    workdir: Path,
+    catalog_dir: Path | None,
+    data_dir: Path | None,
+    datasets: tuple[str, ...],
+    backend: str | None,
 ) -> None:
     """Run the whole loop once on the local grid: validate, train, merge, record, site."""
     from controller.demo import DEFAULT_DATASETS, run_demo
@@ -48,6 +58,7 @@ def demo_command(
         default_data_dir(data_dir).resolve(),
         datasets or DEFAULT_DATASETS,
         say=click.echo,
+        backend_name=backend,
     )
     click.echo("")
     for r in result.records:

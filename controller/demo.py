@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controller.catalog.loader import load_valid_catalog
+from controller.config import load_config
 from controller.grid import backend_for
 from controller.history import GitRepo, HistoryStore
 from controller.records import TrainRecord
@@ -51,6 +52,7 @@ def run_demo(
     data_root: Path,
     datasets: tuple[str, ...] = DEFAULT_DATASETS,
     say: Callable[[str], None] = print,
+    backend_name: str | None = None,
 ) -> DemoResult:
     workdir, data_root = workdir.resolve(), data_root.resolve()
     say(f"1/5 validate {catalog_src}")
@@ -59,8 +61,10 @@ def run_demo(
     catalog = load_valid_catalog(repo / "catalog")
     commit = GitRepo(repo).git("rev-parse", "HEAD")
     say(f"    catalog OK; committed to {repo} main at {commit[:10]}")
-    store = HistoryStore(repo, remote="origin")
-    backend = backend_for("local", workdir / "grid")
+    config = load_config(catalog_src.resolve().parent)
+    store = HistoryStore(repo, branch=config.history.branch, remote="origin")
+    backend = backend_for(backend_name or config.backend(), workdir / "grid", config)
+    say(f"    grid backend: {backend.name}")
     outputs_root = workdir / "outputs"
     records = []
     for dataset in datasets:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from controller.catalog.models import KINDS
 from controller.catalog.problems import Problem
+from controller.config import Config
 from controller.records import TrainRecord
 from controller.wagontest.report import TestReport
 
@@ -55,6 +56,7 @@ def schemas() -> dict[str, str]:
         **KINDS,
         "validation-report": ValidationReport,
         "train-record": TrainRecord,
+        "config": Config,
         "wagon-test-report": TestReport,
     }
     out = {}

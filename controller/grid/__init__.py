@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from controller.config import Config
 from controller.errors import GridError
 from controller.grid.base import Backend
 
 
-def backend_for(name: str, state_dir: Path) -> Backend:
+def backend_for(name: str, state_dir: Path, config: Config | None = None) -> Backend:
     """The backend called ``name`` keeping its state under ``state_dir``."""
+    grid = (config or Config()).grid
     if name == "local":
         from controller.grid.local import LocalBackend
 
-        return LocalBackend(state_dir)
+        return LocalBackend(state_dir, slots=grid.local.slots)
     if name == "slurm":
         from controller.grid.slurm import SlurmBackend
 
-        return SlurmBackend(state_dir)
+        return SlurmBackend(state_dir, partition=grid.slurm.partition)
     raise GridError(f"unknown grid backend '{name}'; known: local, slurm")

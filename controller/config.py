@@ -1,0 +1,83 @@
+"""The repository's own settings: ``wagonyard.yaml`` beside ``catalog/``.
+
+Which grid backend runs trains (``local`` by default, ``slurm`` when one machine is not
+enough), overridable with ``WAGONYARD_GRID``; where the history is kept. Read once and passed
+on as a frozen model.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from controller.errors import WagonyardError
+
+FILE_NAME = "wagonyard.yaml"
+BACKENDS = ("local", "slurm")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalGrid(_Model):
+    slots: int | None = Field(
+        None, ge=1, description="Jobs run at once; default one per core (WAGONYARD_LOCAL_SLOTS)."
+    )
+
+
+class SlurmGrid(_Model):
+    partition: str | None = Field(None, description="The partition jobs go to; default Slurm's.")
+
+
+class Grid(_Model):
+    backend: Literal["local", "slurm"] = Field(
+        "local", description="Where train jobs run; the environment variable WAGONYARD_GRID wins."
+    )
+    merge_fan_in: int = Field(
+        16, ge=2, description="How many outputs one merging job adds together."
+    )
+    local: LocalGrid = Field(default_factory=LocalGrid)
+    slurm: SlurmGrid = Field(default_factory=SlurmGrid)
+
+
+class History(_Model):
+    branch: str = Field("wagonyard/history", description="The branch train runs are recorded on.")
+    remote: str | None = Field("origin", description="Pushed there after each record, if set.")
+
+
+class Config(_Model):
+    """wagonyard.yaml: the settings of a wagonyard repository."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="wagonyard settings")
+
+    grid: Grid = Field(default_factory=Grid)
+    history: History = Field(default_factory=History)
+
+    def backend(self) -> str:
+        chosen = os.environ.get("WAGONYARD_GRID") or self.grid.backend
+        if chosen not in BACKENDS:
+            raise WagonyardError(
+                f"WAGONYARD_GRID={chosen!r} is not a grid backend; use one of {', '.join(BACKENDS)}"
+            )
+        return chosen
+
+
+def load_config(repo_root: Path) -> Config:
+    """The settings in ``repo_root/wagonyard.yaml``, or the defaults where there is none."""
+    path = repo_root / FILE_NAME
+    if not path.is_file():
+        return Config()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Config.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise WagonyardError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise WagonyardError(f"{path}: {where}: {first['msg']}") from exc
