@@ -65,6 +65,9 @@ class SlurmBackend:
         self.logs = state_dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.partition = partition or os.environ.get("WAGONYARD_SLURM_PARTITION")
+        # what slurmctld knew at our first submission, plus what we submitted since: one
+        # lookup per process, not one per job (a submitter that restarts looks again)
+        self._known: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ commands
 
@@ -124,9 +127,14 @@ class SlurmBackend:
     # ------------------------------------------------------------------ protocol
 
     def submit(self, request: JobRequest) -> str:
-        existing = self._jobs().get(request.name)
-        if existing is not None and STATES.get(existing.get("JobState", ""), "") != "cancelled":
-            return existing["JobId"]
+        if self._known is None:
+            self._known = {
+                name: fields["JobId"]
+                for name, fields in self._jobs().items()
+                if STATES.get(fields.get("JobState", ""), "") != "cancelled"
+            }
+        if request.name in self._known:
+            return self._known[request.name]
         args = [
             "sbatch",
             "--parsable",
@@ -144,8 +152,7 @@ class SlurmBackend:
         job_id = self._run(*args).strip().split(";")[0]
         if not job_id.isdigit():
             raise GridError(f"sbatch answered '{job_id}' instead of a job id")
-        (self.state_dir / "ids").mkdir(exist_ok=True)
-        (self.state_dir / "ids" / request.name).write_text(job_id + "\n")
+        self._known[request.name] = job_id
         return job_id
 
     def query(self, names: list[str]) -> dict[str, JobStatus]:
