@@ -51,7 +51,9 @@ class _open_tree:
 
     def __enter__(self) -> tuple[uproot.ReadOnlyDirectory, uproot.TTree]:
         try:
-            self.file = uproot.open(self.path, **_open_options(self.path))
+            self.file = uproot.open(
+                self.path, array_cache=None, object_cache=None, **_open_options(self.path)
+            )
         except FileNotFoundError as exc:
             raise DataError(f"{self.path}: no such input file") from exc
         except Exception as exc:
