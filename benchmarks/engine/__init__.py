@@ -1,0 +1,1 @@
+"""The train-engine benchmark: read once for ten wagons, against the physical minimum."""
