@@ -23,9 +23,9 @@ from controller.cmd_train import (
     job_command,
     merge_command,
     run_command,
-    test_command,
 )
 from controller.errors import WagonyardError
+from controller.wagontest.cli import test_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

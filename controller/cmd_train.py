@@ -10,6 +10,7 @@ import click
 from pydantic import ValidationError
 
 from controller.errors import WagonyardError
+from controller.options import catalog_option, data_dir_option
 
 
 @click.command("demo")
@@ -20,14 +21,8 @@ from controller.errors import WagonyardError
     show_default=True,
     help="Where the demo's git repository, grid state, outputs and site go.",
 )
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The catalog to run (default: ./catalog or the shipped example).",
-)
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@catalog_option
+@data_dir_option
 @click.option(
     "--dataset",
     "datasets",
@@ -86,14 +81,8 @@ def demo_command(
     multiple=True,
     help="Run only this wagon, as analysis/wagon (repeatable; default: all enabled).",
 )
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The catalog (default: ./catalog or the nearest one upwards).",
-)
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@catalog_option
+@data_dir_option
 @click.option(
     "--max-files", type=click.IntRange(min=1), default=None, help="Only the first N files."
 )
@@ -154,73 +143,8 @@ def run_command(
     click.echo(f"output: {report.output}")
 
 
-@click.command("test")
-@click.option(
-    "--wagon", "wagons", multiple=True, help="Test this wagon (analysis/wagon); repeatable."
-)
-@click.option(
-    "--changed-since",
-    metavar="REV",
-    default=None,
-    help="Test every wagon a git change since REV affects (changed wagons and task code, "
-    "their dependents, wagons on changed datasets).",
-)
-@click.option(
-    "--dataset",
-    "datasets",
-    multiple=True,
-    help="Only on this dataset; alone, test every wagon enabled on it.",
-)
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-)
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option(
-    "--work",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("wagonyard-test"),
-    show_default=True,
-    help="Where the test jobs' outputs and logs go.",
-)
-@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--record/--no-record",
-    default=False,
-    help="Commit the results to the history branch (what the controller does).",
-)
-def test_command(
-    wagons: tuple[str, ...],
-    changed_since: str | None,
-    datasets: tuple[str, ...],
-    catalog_dir: Path | None,
-    data_dir: Path | None,
-    work: Path,
-    markdown_path: Path | None,
-    json_path: Path | None,
-    record: bool,
-) -> None:
-    """Test wagons: the baseline, each wagon, the full train and the merge, measured."""
-    from controller.wagontest.cli import test_main
-
-    test_main(
-        list(wagons),
-        changed_since,
-        list(datasets),
-        catalog_dir,
-        data_dir,
-        work,
-        markdown_path,
-        json_path,
-        record,
-    )
-
-
 @click.command("demo-data")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@data_dir_option
 @click.option("--events", type=click.IntRange(min=1000), default=1_000_000, show_default=True)
 @click.option("--files", type=click.IntRange(min=2), default=20, show_default=True)
 @click.option("--seed", type=int, default=20101, show_default=True)

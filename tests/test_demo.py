@@ -13,18 +13,13 @@ import pytest
 
 from controller.engine.output import read_output
 from tests.browser import CHROMIUM, chromium
+from tests.gitrepo import git
 from tests.reference import assert_matches, hzz_reference, zmumu_reference
 from tests.sitegen.helpers import read_page
 
 RECORD_SCHEMA = json.loads(
     (Path(__file__).parents[1] / "schema" / "train-record.schema.json").read_text()
 )
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Wire ``wagonyard test``: select, run, print the summary, write and record the report."""
+"""``wagonyard test``: select, run, print the summary, write and record the report."""
 
 from __future__ import annotations
 
@@ -6,22 +6,46 @@ from pathlib import Path
 
 import click
 
-from controller.catalog.loader import load_valid_catalog
-from controller.engine.files import data_dir as default_data_dir
-from controller.errors import WagonyardError
-from controller.history import GitRepo, HistoryStore
-from controller.wagontest.changes import changed_paths, repo_root
-from controller.wagontest.report import CaseReport, markdown
-from controller.wagontest.run import run_tests
-from controller.wagontest.select import affected_wagons
-from controller.wagontest.store import previous_case, record_tests
-from controller.workspace import find_catalog
+from controller.options import catalog_option, data_dir_option
 
 
-def test_main(
-    wagons: list[str],
+@click.command("test")
+@click.option(
+    "--wagon", "wagon_refs", multiple=True, help="Test this wagon (analysis/wagon); repeatable."
+)
+@click.option(
+    "--changed-since",
+    metavar="REV",
+    default=None,
+    help="Test every wagon a git change since REV affects (changed wagons and task code, "
+    "their dependents, wagons on changed datasets).",
+)
+@click.option(
+    "--dataset",
+    "dataset_names",
+    multiple=True,
+    help="Only on this dataset; alone, test every wagon enabled on it.",
+)
+@catalog_option
+@data_dir_option
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("wagonyard-test"),
+    show_default=True,
+    help="Where the test jobs' outputs and logs go.",
+)
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--record/--no-record",
+    default=False,
+    help="Commit the results to the history branch (what the controller does).",
+)
+def test_command(
+    wagon_refs: tuple[str, ...],
     changed_since: str | None,
-    datasets: list[str],
+    dataset_names: tuple[str, ...],
     catalog_dir: Path | None,
     data_dir: Path | None,
     work: Path,
@@ -29,6 +53,20 @@ def test_main(
     json_path: Path | None,
     record: bool,
 ) -> None:
+    """Test wagons: the baseline, each wagon, the full train and the merge, measured."""
+    # imported here, so that other commands do not pay for uproot and awkward at start-up
+    from controller.catalog.loader import load_valid_catalog
+    from controller.engine.files import data_dir as default_data_dir
+    from controller.errors import WagonyardError
+    from controller.history import GitRepo, HistoryStore
+    from controller.wagontest.changes import changed_paths, repo_root
+    from controller.wagontest.report import CaseReport, markdown
+    from controller.wagontest.run import run_tests
+    from controller.wagontest.select import affected_wagons
+    from controller.wagontest.store import previous_case, record_tests
+    from controller.workspace import find_catalog
+
+    wagons, datasets = list(wagon_refs), list(dataset_names)
     catalog_dir = catalog_dir or find_catalog()
     catalog = load_valid_catalog(catalog_dir)
     repo = repo_root(catalog_dir)

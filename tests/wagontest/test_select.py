@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,17 +10,7 @@ from controller.catalog.loader import load_valid_catalog
 from controller.errors import WagonyardError
 from controller.wagontest.changes import changed_paths
 from controller.wagontest.select import affected_wagons
-
-REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+from tests.gitrepo import catalog_repo, git
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -33,10 +21,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "--initial-branch=main")
-    shutil.copytree(REPO_CATALOG, repo / "catalog", ignore=shutil.ignore_patterns("__pycache__"))
+    repo = catalog_repo(tmp_path / "repo")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "catalog")
     git(repo, "tag", "base")

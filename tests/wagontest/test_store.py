@@ -4,7 +4,6 @@ previous test, read back by the controller's question 'may this wagon run?'."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,17 +12,7 @@ import pytest
 
 from controller.history import HistoryStore
 from controller.wagontest.store import may_compose
-
-REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+from tests.gitrepo import catalog_repo, git
 
 
 def wagonyard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -39,10 +28,7 @@ def wagonyard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "--initial-branch=main")
-    shutil.copytree(REPO_CATALOG, repo / "catalog", ignore=shutil.ignore_patterns("__pycache__"))
+    repo = catalog_repo(tmp_path / "repo")
     broken = repo / "catalog" / "analyses" / "broken"
     (broken / "wagons").mkdir(parents=True)
     (broken / "analysis.yaml").write_text(

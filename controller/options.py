@@ -1,0 +1,21 @@
+"""Command-line options that several commands share, defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+catalog_option = click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The catalog (default: the nearest catalog/ upwards from here, else the shipped example).",
+)
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where relative dataset paths are (default: $WAGONYARD_DATA, else ./data).",
+)
