@@ -172,13 +172,23 @@ def demo_data_command(
 
 @click.command("merge")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--fan-in",
+    type=click.IntRange(min=2),
+    default=16,
+    show_default=True,
+    help="Merge in stages of at most this many files each (bounded memory for thousands).",
+)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def merge_command(output: Path, inputs: tuple[Path, ...]) -> None:
+def merge_command(output: Path, fan_in: int, inputs: tuple[Path, ...]) -> None:
     """Add the histograms of job outputs (AnalysisResults.root files) into OUTPUT."""
-    from controller.engine.mergefiles import merge_files
+    from controller.engine.mergefiles import merge_staged
 
-    merged = merge_files(list(inputs), output)
-    click.echo(f"merged {len(inputs)} files, {merged['events']:,} events, into {output}")
+    merged = merge_staged(list(inputs), output, fan_in=fan_in)
+    click.echo(
+        f"merged {len(inputs)} files in {merged['stages']} stage(s), "
+        f"{merged['events']:,} events, into {output}"
+    )
 
 
 @click.command("job", hidden=True)

@@ -34,3 +34,24 @@ def test_run_refuses_an_unknown_wagon_or_dataset_without_a_traceback(tmp_path: P
         )  # fmt: skip
         assert done.returncode == 1
         assert "Traceback" not in done.stderr and "wagonyard: error:" in done.stderr
+
+
+def test_merge_in_stages_from_the_command_line(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "controller", "run", "--dataset", "cms-2010-dimuon"]
+    subprocess.run(
+        [*run, "--catalog", str(CATALOG), "-o", str(tmp_path / "a")],
+        check=True,
+        capture_output=True,
+    )
+    one = str(tmp_path / "a" / "AnalysisResults.root")
+    done = subprocess.run(
+        [sys.executable, "-m", "controller", "merge", "-o", str(tmp_path / "m.root"),
+         "--fan-in", "2", one, one, one],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "merged 3 files in 2 stage(s), 6,912 events" in done.stdout
+    histograms, _ = read_output(tmp_path / "m.root")
+    single, _ = read_output(Path(one))
+    mass = "zmumu/dimuon-mass"
+    assert (histograms[mass]["mass"].values() == 3 * single[mass]["mass"].values()).all()
