@@ -57,9 +57,8 @@ def compose(
     now = now or datetime.now(UTC)
     # jobs run elsewhere (another directory, another host): every path they get is absolute
     output_root, data_root = output_root.resolve(), data_root.resolve()
-    ds = catalog.datasets[dataset].model if dataset in catalog.datasets else None
-    instances = plan_train(catalog, dataset, wagons)
-    assert ds is not None  # plan_train refused an unknown dataset
+    instances = plan_train(catalog, dataset, wagons)  # refuses an unknown dataset
+    ds = catalog.datasets[dataset].model
     described = [w.describe() for w in load_wagons(catalog.root, instances)]
     files = input_files(catalog, ds, data_root, count=ds.splitting.events_per_job is not None)
     train_id = _train_id(dataset, now, catalog_commit)

@@ -51,7 +51,11 @@ class LocalBackend:
         self.state_dir = state_dir
         self.jobs_dir = state_dir / "jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        env_slots = os.environ.get("WAGONYARD_LOCAL_SLOTS")
+        env_slots = os.environ.get("WAGONYARD_LOCAL_SLOTS", "")
+        if env_slots and not (env_slots.isdigit() and int(env_slots) > 0):
+            raise GridError(
+                f"WAGONYARD_LOCAL_SLOTS={env_slots!r}: give the number of jobs to run at once"
+            )
         self.slots = slots or (int(env_slots) if env_slots else (os.cpu_count() or 1))
 
     # ------------------------------------------------------------------ protocol
