@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-JobState = Literal["pending", "running", "done", "failed", "cancelled", "lost"]
+JobState = Literal["pending", "running", "done", "failed", "cancelled", "lost", "dropped"]
 
 
 class _Record(BaseModel):
@@ -76,6 +76,7 @@ class Attempt(_Record):
     exit_code: int | None = None
     host: str | None = None
     backend_id: str | None = None
+    submitted: datetime | None = None
     started: datetime | None = None
     finished: datetime | None = None
     log_tail: str = ""
@@ -88,6 +89,26 @@ class JobRecord(_Record):
     state: JobState = "pending"
     attempts: list[Attempt] = Field(default_factory=list)
     report: JobReport | None = None
+
+
+class MergeRecord(_Record):
+    """A merging job on the grid: a group of job outputs, or the groups' outputs (final)."""
+
+    name: str
+    stage: Literal["group", "final"]
+    inputs: list[str] = Field(description="names of the jobs or merges it adds together")
+    state: JobState = "pending"
+    attempts: list[Attempt] = Field(default_factory=list)
+    output: str | None = None
+    events: int = 0
+
+
+class DroppedJob(_Record):
+    """A job an express train stopped waiting for: what it would have read."""
+
+    name: str
+    files: list[FileSlice]
+    events: int | None
 
 
 class OutputFile(_Record):
@@ -110,6 +131,10 @@ class TrainRecord(_Record):
     finished: datetime | None = None
     wagons: list[WagonInTrain]
     jobs: list[JobRecord] = Field(default_factory=list)
+    merges: list[MergeRecord] = Field(default_factory=list)
+    policy: Literal["slow", "express"] = "slow"
+    dropped: list[DroppedJob] = Field(default_factory=list)
+    events_lost_fraction: float = Field(0.0, description="events of dropped jobs / all events")
     events_processed: int = 0
     wagon_usage: list[WagonUsage] = Field(default_factory=list)
     output: OutputFile | None = None

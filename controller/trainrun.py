@@ -8,6 +8,7 @@ attempt) and merges. The ``TrainRecord`` it keeps is the whole truth of the run.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +19,6 @@ from pathlib import Path
 from controller.catalog.catalog import Catalog
 from controller.catalog.models import Dataset
 from controller.engine.files import input_files
-from controller.engine.mergefiles import merge_files
 from controller.engine.output import read_output
 from controller.engine.plan import plan_train
 from controller.engine.split import split_files
@@ -26,10 +26,13 @@ from controller.engine.train import load_wagons
 from controller.errors import DataError, GridError
 from controller.grid.base import FINAL_STATES, Backend, JobRequest
 from controller.job import OUTPUT_NAME, JobSpec
+from controller.policies import EXPRESS_DONE_FRACTION, EXPRESS_FACTOR, Timing, express_drop
 from controller.records import (
     Attempt,
+    DroppedJob,
     JobRecord,
     JobReport,
+    MergeRecord,
     OutputFile,
     TrainRecord,
     WagonUsage,
@@ -60,7 +63,7 @@ def compose(
     instances = plan_train(catalog, dataset, wagons)  # refuses an unknown dataset
     ds = catalog.datasets[dataset].model
     described = [w.describe() for w in load_wagons(catalog.root, instances)]
-    files = input_files(catalog, ds, data_root, count=ds.splitting.events_per_job is not None)
+    files = input_files(catalog, ds, data_root, count=True)  # the events of every job, known
     train_id = _train_id(dataset, now, catalog_commit)
     record = TrainRecord(
         train_id=train_id,
@@ -109,21 +112,218 @@ def _tail(path: Path) -> str:
 
 @dataclass(frozen=True)
 class RunPolicy:
-    """How a train's jobs are run: attempts, limits, polling (from the dataset's file)."""
+    """How a train's jobs are run: attempts, limits, merging, turnaround (from the dataset)."""
 
     max_attempts: int = 3
     time_limit_s: int = 3600
     memory_mb: int = 2000
     poll_s: float = 0.5
+    merge_fan_in: int = 16
+    express: bool = False
+    express_done_fraction: float = EXPRESS_DONE_FRACTION
+    express_factor: float = EXPRESS_FACTOR
 
     @classmethod
-    def of(cls, ds: Dataset, poll_s: float = 0.5) -> RunPolicy:
+    def of(cls, ds: Dataset, poll_s: float = 0.5, merge_fan_in: int = 16) -> RunPolicy:
         return cls(
             max_attempts=ds.splitting.max_attempts,
             time_limit_s=ds.limits.job_timeout_s,
             memory_mb=ds.limits.memory_mb,
             poll_s=poll_s,
+            merge_fan_in=merge_fan_in,
+            express=ds.schedule.policy == "express",
         )
+
+
+Unit = JobRecord | MergeRecord
+
+
+class _Run:
+    """The state of one train run on a backend: what is submitted, what is left to do."""
+
+    def __init__(
+        self,
+        record: TrainRecord,
+        specs: list[JobSpec],
+        backend: Backend,
+        output_root: Path,
+        policy: RunPolicy,
+    ) -> None:
+        self.record, self.backend, self.policy = record, backend, policy
+        self.root = output_root.resolve() / record.train_id
+        self.specs = {s.name: s for s in specs}
+        self.units: dict[str, Unit] = {j.name: j for j in record.jobs}
+        self.active: dict[str, str] = {}  # grid name -> unit name
+        fan_in = policy.merge_fan_in
+        self.groups = [record.jobs[i : i + fan_in] for i in range(0, len(record.jobs), fan_in)]
+
+    # ------------------------------------------------------------------ submitting
+
+    def _unit_dir(self, unit: Unit, number: int) -> Path:
+        if isinstance(unit, JobRecord):
+            return _attempt_dir(self.specs[unit.name], number)
+        return self.root / "merges" / unit.name.rsplit("-", 1)[-1] / f"attempt-{number}"
+
+    def submit(self, unit: Unit) -> None:
+        number = len(unit.attempts) + 1
+        where = self._unit_dir(unit, number)
+        where.mkdir(parents=True, exist_ok=True)
+        if isinstance(unit, JobRecord):
+            spec = self.specs[unit.name].model_copy(update={"output_dir": str(where)})
+            (where / "job.json").write_text(spec.model_dump_json(indent=1) + "\n")
+            command = [sys.executable, "-m", "controller", "job", str(where / "job.json")]
+        else:
+            inputs = [self._output_of(name) for name in unit.inputs]
+            unit.output = str(where / OUTPUT_NAME)
+            command = [sys.executable, "-m", "controller", "merge", "-o", unit.output]
+            command += ["--fan-in", str(self.policy.merge_fan_in), *inputs]
+        grid_name = f"{unit.name}-a{number}"
+        backend_id = self.backend.submit(
+            JobRequest(
+                name=grid_name,
+                command=command,
+                workdir=str(where),
+                time_limit_s=self.policy.time_limit_s,
+                memory_mb=self.policy.memory_mb,
+            )
+        )
+        unit.attempts.append(
+            Attempt(
+                number=number,
+                state="pending",
+                backend_id=backend_id,
+                submitted=datetime.now(UTC),
+            )
+        )
+        unit.state = "pending"
+        self.active[grid_name] = unit.name
+
+    def _output_of(self, name: str) -> str:
+        unit = self.units[name]
+        if isinstance(unit, JobRecord):
+            assert unit.report is not None  # only done jobs are merged
+            return unit.report.output
+        assert unit.output is not None
+        return unit.output
+
+    # ------------------------------------------------------------------ polling
+
+    def poll(self) -> None:
+        for grid_name, status in self.backend.query(list(self.active)).items():
+            unit = self.units[self.active[grid_name]]
+            attempt = unit.attempts[-1]
+            attempt.state = status.state if status.state != "unknown" else "lost"
+            attempt.exit_code, attempt.host = status.exit_code, status.host
+            attempt.started, attempt.finished = status.started, status.finished
+            if status.state == "running":
+                unit.state = "running"
+            if status.state not in FINAL_STATES and status.state != "unknown":
+                continue
+            del self.active[grid_name]
+            attempt.log_tail = _tail(self.backend.log_path(grid_name))
+            if unit.state == "dropped":
+                continue
+            problem = "" if status.state != "done" else self._verify(unit, attempt.number)
+            if status.state == "done" and not problem:
+                unit.state = "done"
+                continue
+            if problem:  # it said it succeeded, but its output cannot be trusted: rerun it
+                attempt.state = "failed"
+                attempt.log_tail += f"\nwagonyard: {problem}; the job is run again"
+            if len(unit.attempts) < self.policy.max_attempts and status.state != "cancelled":
+                self.submit(unit)
+            else:
+                unit.state = "cancelled" if status.state == "cancelled" else "failed"
+
+    def _verify(self, unit: Unit, number: int) -> str:
+        if isinstance(unit, JobRecord):
+            report, problem = _verified_report(self.specs[unit.name], number)
+            unit.report = report
+            return problem
+        expected = sum(self._events_of(name) for name in unit.inputs)
+        try:
+            _, provenance = read_output(Path(unit.output or ""))
+        except DataError as exc:
+            return f"its merged output is missing or corrupt: {exc}"
+        if provenance.get("events") != expected:
+            return f"its merged output counts {provenance.get('events')} events, not {expected}"
+        unit.events = expected
+        return ""
+
+    def _events_of(self, name: str) -> int:
+        unit = self.units[name]
+        if isinstance(unit, JobRecord):
+            return unit.report.events if unit.report else 0
+        return unit.events
+
+    # ------------------------------------------------------------------ deciding
+
+    def express(self) -> None:
+        """Stop waiting for stragglers, as an express train does."""
+        now = datetime.now(UTC)
+        open_jobs = [j for j in self.record.jobs if j.state not in ("done", "dropped")]
+        timings = []
+        for j in self.record.jobs:
+            if j.state == "done" and j.attempts[-1].started and j.attempts[-1].finished:
+                a = j.attempts[-1]
+                assert a.started is not None and a.finished is not None
+                timings.append(Timing(True, (a.finished - a.started).total_seconds()))
+            elif j in open_jobs and j.attempts and j.attempts[0].submitted:
+                timings.append(Timing(False, (now - j.attempts[0].submitted).total_seconds()))
+        p = self.policy
+        if len(timings) != len(self.record.jobs) or not express_drop(
+            timings, p.express_done_fraction, p.express_factor
+        ):
+            return
+        names = [f"{j.name}-a{len(j.attempts)}" for j in open_jobs]
+        self.backend.cancel([n for n in names if n in self.active])
+        for j in open_jobs:
+            j.state = "dropped"
+            events = sum((s.entry_stop or 0) - s.entry_start for s in j.files)
+            self.record.dropped.append(
+                DroppedJob(name=j.name, files=j.files, events=events or None)
+            )
+
+    def merges(self) -> None:
+        """Start each group's merge once its jobs are done, and the final one after them."""
+        group_merges = []
+        for g, members in enumerate(self.groups):
+            name = f"{self.record.train_id}-merge{g:03d}"
+            if name not in self.units:
+                if any(m.state not in ("done", "dropped") for m in members):
+                    continue
+                done = [m.name for m in members if m.state == "done"]
+                if not done:
+                    continue
+                merge = MergeRecord(name=name, stage="group", inputs=done)
+                self.units[name] = merge
+                self.record.merges.append(merge)
+                self.submit(merge)
+            group_merges.append(self.units[name])
+        finished = all(m.state in ("done", "dropped") for m in self.record.jobs)
+        final = f"{self.record.train_id}-final"
+        if (
+            finished
+            and len(group_merges) > 1
+            and final not in self.units
+            and all(m.state == "done" for m in group_merges)
+        ):
+            merge = MergeRecord(name=final, stage="final", inputs=[m.name for m in group_merges])
+            self.units[final] = merge
+            self.record.merges.append(merge)
+            self.submit(merge)
+
+    def failed(self) -> list[Unit]:
+        return [u for u in self.units.values() if u.state in ("failed", "cancelled")]
+
+    def final_merge(self) -> MergeRecord | None:
+        merges = [m for m in self.record.merges if m.state == "done"]
+        finals = [m for m in merges if m.stage == "final"]
+        if finals:
+            return finals[0]
+        if len(self.record.merges) == 1 and merges:
+            return merges[0]
+        return None
 
 
 def run(
@@ -134,65 +334,28 @@ def run(
     policy: RunPolicy,
     progress: Callable[[TrainRecord], None] | None = None,
 ) -> TrainRecord:
-    """Run every job to a final state, resubmitting failures, then merge the outputs."""
+    """Run every job, resubmitting failures; merge on the grid in stages; finish the record."""
     record.state = "running"
-    output_root = output_root.resolve()
-    by_name = {s.name: s for s in specs}
-    active: dict[str, str] = {}  # grid job name -> train job name
-
-    def submit(job: JobRecord) -> None:
-        spec = by_name[job.name]
-        number = len(job.attempts) + 1
-        attempt_spec = spec.model_copy(update={"output_dir": str(_attempt_dir(spec, number))})
-        Path(attempt_spec.output_dir).mkdir(parents=True, exist_ok=True)
-        spec_path = Path(attempt_spec.output_dir) / "job.json"
-        spec_path.write_text(attempt_spec.model_dump_json(indent=1) + "\n")
-        grid_name = f"{job.name}-a{number}"
-        backend_id = backend.submit(
-            JobRequest(
-                name=grid_name,
-                command=[sys.executable, "-m", "controller", "job", str(spec_path)],
-                workdir=str(spec_path.parent),
-                time_limit_s=policy.time_limit_s,
-                memory_mb=policy.memory_mb,
-            )
-        )
-        job.attempts.append(Attempt(number=number, state="pending", backend_id=backend_id))
-        job.state = "pending"
-        active[grid_name] = job.name
-
-    jobs = {j.name: j for j in record.jobs}
+    record.policy = "express" if policy.express else "slow"
+    state = _Run(record, specs, backend, output_root, policy)
     for job in record.jobs:
-        submit(job)
-    while active:
+        state.submit(job)
+    while state.active:
         time.sleep(policy.poll_s)
-        for grid_name, status in backend.query(list(active)).items():
-            job = jobs[active[grid_name]]
-            attempt = job.attempts[-1]
-            attempt.state = status.state if status.state != "unknown" else "lost"
-            attempt.exit_code, attempt.host = status.exit_code, status.host
-            attempt.started, attempt.finished = status.started, status.finished
-            job.state = "running" if status.state == "running" else job.state
-            if status.state not in FINAL_STATES and status.state != "unknown":
-                continue
-            del active[grid_name]
-            attempt.log_tail = _tail(backend.log_path(grid_name))
-            report, problem = None, ""
-            if status.state == "done":
-                report, problem = _verified_report(by_name[job.name], attempt.number)
-            if report is not None:
-                job.state, job.report = "done", report
-                continue
-            if problem:  # it said it succeeded, but its output cannot be trusted: rerun it
-                attempt.state = "failed"
-                attempt.log_tail += f"\nwagonyard: {problem}; the job is run again"
-            if len(job.attempts) < policy.max_attempts and status.state != "cancelled":
-                submit(job)
-            else:
-                job.state = "cancelled" if status.state == "cancelled" else "failed"
+        state.poll()
+        if state.failed():
+            backend.cancel(list(state.active))
+            break
+        if policy.express:
+            state.express()
+        state.merges()
+        if any(m.state != "done" for m in record.merges):
+            record.state = (
+                "merging" if all(j.state in ("done", "dropped") for j in record.jobs) else "running"
+            )
         if progress:
             progress(record)
-    return _finish(record, output_root)
+    return _finish(record, state, output_root.resolve())
 
 
 def _verified_report(spec: JobSpec, attempt: int) -> tuple[JobReport | None, str]:
@@ -213,24 +376,28 @@ def _verified_report(spec: JobSpec, attempt: int) -> tuple[JobReport | None, str
     return report, ""
 
 
-def _finish(record: TrainRecord, output_root: Path) -> TrainRecord:
-    failed = [j for j in record.jobs if j.state != "done"]
-    if failed:
+def _finish(record: TrainRecord, state: _Run, output_root: Path) -> TrainRecord:
+    record.finished = datetime.now(UTC)
+    failed = state.failed()
+    final = state.final_merge()
+    if failed or final is None or final.output is None:
         record.state = "failed"
-        record.finished = datetime.now(UTC)
-        record.message = "jobs failed after every attempt: " + ", ".join(
-            f"{j.name} (exit {j.attempts[-1].exit_code if j.attempts else '?'})" for j in failed
+        record.message = (
+            "failed after every attempt: "
+            + ", ".join(
+                f"{u.name} (exit {u.attempts[-1].exit_code if u.attempts else '?'})" for u in failed
+            )
+            if failed
+            else "no merged output: every job was dropped"
         )
         return record
-    record.state = "merging"
-    outputs = [Path(j.report.output) for j in record.jobs if j.report]
     merged_path = output_root / record.train_id / OUTPUT_NAME
-    provenance = merge_files(outputs, merged_path)
-    expected = sum(j.report.events for j in record.jobs if j.report)
-    if provenance["events"] != expected:
+    shutil.copyfile(final.output, merged_path)
+    expected = sum(j.report.events for j in record.jobs if j.report and j.state == "done")
+    if final.events != expected:
         raise GridError(
-            f"merged output {merged_path} counts {provenance['events']} events, "
-            f"the jobs processed {expected}"
+            f"merged output {merged_path} counts {final.events} events, the jobs processed "
+            f"{expected}"
         )
     data = merged_path.read_bytes()
     record.output = OutputFile(
@@ -239,10 +406,11 @@ def _finish(record: TrainRecord, output_root: Path) -> TrainRecord:
         bytes=len(data),
         events=expected,
     )
+    lost = sum(d.events or 0 for d in record.dropped)
+    record.events_lost_fraction = round(lost / (lost + expected), 6) if lost else 0.0
     record.events_processed = expected
     record.wagon_usage = _usage_totals(record)
     record.state = "done"
-    record.finished = datetime.now(UTC)
     return record
 
 

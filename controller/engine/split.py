@@ -31,7 +31,7 @@ def split_files(files: list[InputFile], splitting: Splitting) -> list[list[FileS
             for i in range(0, len(members), splitting.files_per_job):
                 jobs.append(
                     [
-                        FileSlice(path=f.path, storage_element=se)
+                        FileSlice(path=f.path, entry_stop=f.entries, storage_element=se)
                         for f in members[i : i + splitting.files_per_job]
                     ]
                 )

@@ -9,6 +9,7 @@ import shutil
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,7 @@ def test_injected_failures_are_recovered_and_every_attempt_recorded(tmp_path: Pa
     thread = threading.Thread(target=killer, args=(out, stop), daemon=True)
     thread.start()
     backend = CorruptingBackend(tmp_path / "grid")
-    policy = RunPolicy.of(catalog.datasets["zmumu-faulty"].model, poll_s=0.2)
+    policy = RunPolicy.of(catalog.datasets["zmumu-faulty"].model, poll_s=0.2, merge_fan_in=2)
     record = run(record, specs, backend, out, policy)
     stop.set()
     assert record.state == "done", record.message
@@ -97,6 +98,36 @@ def test_injected_failures_are_recovered_and_every_attempt_recorded(tmp_path: Pa
     _, provenance = read_output(out / record.output.path)
     assert provenance["events"] == 2304
     TrainRecord.model_validate_json(record.model_dump_json())  # the record round-trips
+    # merged on the grid in stages: two groups of two jobs, then the final merge
+    stages = [(m.stage, m.state, m.events) for m in record.merges]
+    assert stages == [("group", "done", 1200), ("group", "done", 1104), ("final", "done", 2304)]
+    assert all(m.attempts and m.attempts[-1].exit_code == 0 for m in record.merges)
+
+
+def test_an_express_train_drops_stragglers_and_records_what_it_lost(tmp_path: Path) -> None:
+    catalog_dir = faulty_catalog(tmp_path)
+    ds = yaml.safe_load((catalog_dir / "datasets" / "zmumu-faulty.yaml").read_text())
+    ds["limits"]["job_timeout_s"] = 60
+    ds["schedule"] = {"policy": "express"}
+    (catalog_dir / "datasets" / "zmumu-faulty.yaml").write_text(yaml.safe_dump(ds))
+    catalog = load_valid_catalog(catalog_dir)
+    out = tmp_path / "out"
+    record, specs = compose(catalog, "zmumu-faulty", "c0ffee", tmp_path, out, "local")
+    base = RunPolicy.of(catalog.datasets["zmumu-faulty"].model, poll_s=0.2)
+    assert base.express
+    # four jobs only: stop waiting at half done (a real train waits for 98 %)
+    policy = replace(base, express_done_fraction=0.5, express_factor=2.0)
+    # four slots: the two stragglers do not hold up the others' queue
+    record = run(record, specs, LocalBackend(tmp_path / "grid", slots=4), out, policy)
+    assert record.state == "done", record.message
+    assert record.policy == "express"
+    assert sorted(d.name.rsplit("-", 1)[-1] for d in record.dropped) == ["j0000", "j0002"]
+    assert [j.state for j in record.jobs] == ["dropped", "done", "dropped", "done"]
+    assert sum(d.events or 0 for d in record.dropped) == 1200
+    assert record.events_processed == 1104
+    assert record.events_lost_fraction == round(1200 / 2304, 6)
+    _, provenance = read_output(out / record.output.path)  # type: ignore[union-attr]
+    assert provenance["events"] == 1104
 
 
 def test_a_job_failing_every_attempt_fails_the_train_with_a_record_saying_which(
