@@ -206,3 +206,25 @@ def test_the_site_folder_holds_the_templates_and_the_stylesheet() -> None:
     folder = site_folder()
     assert (folder / "templates" / "base.html").is_file()
     assert (folder / "assets" / "style.css").is_file()
+
+
+def test_an_express_train_shows_what_it_dropped_and_its_merges(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    from controller.records import DroppedJob, FileSlice, MergeRecord
+
+    outputs_root = tmp_path / "outputs"
+    output = outputs_root / DONE / "AnalysisResults.root"
+    write_output(output, zmumu_histograms(), DONE)
+    record = done_record(catalog, DONE, output, outputs_root, T0)
+    slice_ = FileSlice(path="/data/run148031.root", entry_start=1600, entry_stop=2304)
+    record.policy = "express"
+    record.dropped = [DroppedJob(name=f"{DONE}-j0002", files=[slice_], events=704)]
+    record.events_lost_fraction = 704 / 2304
+    record.merges = [MergeRecord(name=f"{DONE}-merge000", stage="group", inputs=["a", "b"])]
+    build_site(catalog, [record], tmp_path / "site", outputs_root)
+    page = read_page((tmp_path / "site" / "trains" / f"{DONE}.html").read_text())
+    assert "Dropped by the express policy" in page.text
+    assert "30.56 % of the events" in page.text
+    assert f"{DONE}-j0002" in page.text and "704" in page.text
+    assert "Merges" in page.text and f"{DONE}-merge000" in page.text
