@@ -28,16 +28,25 @@ ZMUMU_WAGONS = [
 ]
 
 
-def spec(tmp: Path, name: str, slices: list[FileSlice], step: int = 500, **kw: object) -> JobSpec:
-    wagons = [w.describe() for w in load_wagons(CATALOG, ZMUMU_WAGONS)]
+def spec(
+    tmp: Path,
+    name: str,
+    slices: list[FileSlice],
+    step: int = 500,
+    wagons: list[WagonInstance] | None = None,
+    catalog: Path = CATALOG,
+    **kw: object,
+) -> JobSpec:
+    """A job over ``slices`` running the zmumu train (or ``wagons``) of ``catalog``."""
+    described = [w.describe() for w in load_wagons(catalog, wagons or ZMUMU_WAGONS)]
     return JobSpec(
         name=name,
         train_id="t",
-        catalog_dir=str(CATALOG),
+        catalog_dir=str(catalog),
         catalog_commit="c0ffee",
         dataset="cms-2010-dimuon",
         tree="events",
-        wagons=wagons,
+        wagons=described,
         slices=slices,
         output_dir=str(tmp / name),
         step=step,
@@ -107,12 +116,8 @@ def test_a_raising_wagon_names_itself_the_file_and_the_range(tmp_path: Path) -> 
         "        if events.M[0] > 0: raise ZeroDivisionError('bad luck')\n"
     )
     wagons = [WagonInstance("broken/boom", None, "tasks:Boom", {}, True)]
-    job = JobSpec(
-        name="j", train_id="t", catalog_dir=str(tmp_path / "catalog"), catalog_commit="c",
-        dataset="d", tree="events", wagons=[w.describe() for w in load_wagons(tmp_path / "catalog", wagons)],
-        slices=[FileSlice(path=ZMUMU, entry_start=1000, entry_stop=2000)], output_dir=str(tmp_path / "o"),
-        step=400,
-    )  # fmt: skip
+    slices = [FileSlice(path=ZMUMU, entry_start=1000, entry_stop=2000)]
+    job = spec(tmp_path, "o", slices, step=400, wagons=wagons, catalog=tmp_path / "catalog")
     with pytest.raises(TaskError) as err:
         run_job(job)
     message = str(err.value)

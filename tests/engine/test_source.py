@@ -11,10 +11,10 @@ import pytest
 
 from controller.engine.mergefiles import merge_files
 from controller.engine.plan import WagonInstance
-from controller.engine.train import load_wagons
 from controller.errors import MergeError
 from controller.job import JobSpec, run_job
 from controller.records import FileSlice
+from tests.engine.test_job import spec
 from tests.reference import ZMUMU, assert_matches, zmumu_reference
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
@@ -34,8 +34,8 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(data)
             return
         parts = []
-        for spec in header.removeprefix("bytes=").split(","):
-            start, _, stop = spec.strip().partition("-")
+        for byte_range in header.removeprefix("bytes=").split(","):
+            start, _, stop = byte_range.strip().partition("-")
             parts.append(data[int(start) : int(stop) + 1])
         body = parts[0]
         start_s = header.removeprefix("bytes=").split(",")[0].split("-")[0]
@@ -70,17 +70,7 @@ def job(tmp: Path, name: str, path: str, config: dict[str, object] | None = None
         WagonInstance("zmumu/muon-selection", None, "tasks:DimuonSelection", {}, False),
         WagonInstance("zmumu/dimuon-mass", None, "tasks:DimuonMass", config or {}, True),
     ]
-    return JobSpec(
-        name=name,
-        train_id="t",
-        catalog_dir=str(CATALOG),
-        catalog_commit="c",
-        dataset="d",
-        tree="events",
-        wagons=[w.describe() for w in load_wagons(CATALOG, wagons)],
-        slices=[FileSlice(path=path)],
-        output_dir=str(tmp / name),
-    )
+    return spec(tmp, name, [FileSlice(path=path)], step=100_000, wagons=wagons)
 
 
 def test_a_url_reads_the_same_events_as_the_path(tmp_path: Path, http_root: str) -> None:
