@@ -165,6 +165,23 @@ class _Run:
         return self.root / "merges" / unit.name.rsplit("-", 1)[-1] / f"attempt-{number}"
 
     def submit(self, unit: Unit) -> None:
+        self.submit_all([unit])
+
+    def submit_all(self, units: list[Unit]) -> None:
+        """Submit the next attempt of each unit, in one call (a job array on Slurm)."""
+        requests = [self._next_attempt(u) for u in units]
+        now = datetime.now(UTC)
+        for unit, request, backend_id in zip(
+            units, requests, self.backend.submit_many(requests), strict=True
+        ):
+            number = len(unit.attempts) + 1
+            unit.attempts.append(
+                Attempt(number=number, state="pending", backend_id=backend_id, submitted=now)
+            )
+            unit.state = "pending"
+            self.active[request.name] = unit.name
+
+    def _next_attempt(self, unit: Unit) -> JobRequest:
         number = len(unit.attempts) + 1
         where = self._unit_dir(unit, number)
         where.mkdir(parents=True, exist_ok=True)
@@ -177,26 +194,13 @@ class _Run:
             unit.output = str(where / OUTPUT_NAME)
             command = [sys.executable, "-m", "controller", "merge", "-o", unit.output]
             command += ["--fan-in", str(self.policy.merge_fan_in), *inputs]
-        grid_name = f"{unit.name}-a{number}"
-        backend_id = self.backend.submit(
-            JobRequest(
-                name=grid_name,
-                command=command,
-                workdir=str(where),
-                time_limit_s=self.policy.time_limit_s,
-                memory_mb=self.policy.memory_mb,
-            )
+        return JobRequest(
+            name=f"{unit.name}-a{number}",
+            command=command,
+            workdir=str(where),
+            time_limit_s=self.policy.time_limit_s,
+            memory_mb=self.policy.memory_mb,
         )
-        unit.attempts.append(
-            Attempt(
-                number=number,
-                state="pending",
-                backend_id=backend_id,
-                submitted=datetime.now(UTC),
-            )
-        )
-        unit.state = "pending"
-        self.active[grid_name] = unit.name
 
     def _output_of(self, name: str) -> str:
         unit = self.units[name]
@@ -338,8 +342,7 @@ def run(
     record.state = "running"
     record.policy = "express" if policy.express else "slow"
     state = _Run(record, specs, backend, output_root, policy)
-    for job in record.jobs:
-        state.submit(job)
+    state.submit_all(list(record.jobs))
     while state.active:
         time.sleep(policy.poll_s)
         state.poll()

@@ -48,6 +48,10 @@ class Backend(Protocol):
         """Submit (or find the already submitted) job; return the backend's id for it."""
         ...
 
+    def submit_many(self, requests: list[JobRequest]) -> list[str]:
+        """Submit many jobs at once (a job array where the backend has them)."""
+        ...
+
     def query(self, names: list[str]) -> dict[str, JobStatus]:
         """The state of many jobs at once; names the backend never saw are 'unknown'."""
         ...

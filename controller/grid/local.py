@@ -72,6 +72,9 @@ class LocalBackend:
             self._schedule_locked()
         return request.name
 
+    def submit_many(self, requests: list[JobRequest]) -> list[str]:
+        return [self.submit(r) for r in requests]
+
     def query(self, names: list[str]) -> dict[str, JobStatus]:
         with self._lock():
             self._schedule_locked()

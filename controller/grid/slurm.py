@@ -8,6 +8,7 @@ its jobs by name instead of submitting twice. Adapter: only subprocess calls and
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -49,6 +50,16 @@ def _time(value: str | None) -> datetime | None:
         return None
 
 
+def _task_ids(spec: str) -> list[int]:
+    """Slurm's array task list ('7', '0-999', '3,5-7', '4-9%2') as task numbers."""
+    ids: list[int] = []
+    for part in spec.split("%", 1)[0].split(","):
+        low, _, high = part.partition("-")
+        if low.isdigit():
+            ids.extend(range(int(low), int(high if high.isdigit() else low) + 1))
+    return ids
+
+
 def _exit_code(value: str | None) -> int | None:
     """Slurm's 'code:signal' as one number: the code, or minus the signal."""
     if not value or ":" not in value:
@@ -68,6 +79,13 @@ class SlurmBackend:
         # what slurmctld knew at our first submission, plus what we submitted since: one
         # lookup per process, not one per job (a submitter that restarts looks again)
         self._known: dict[str, str] | None = None
+        # job arrays this backend submitted: array job id -> the names of its tasks, in order
+        self.arrays_dir = state_dir / "arrays"
+        self.arrays_dir.mkdir(parents=True, exist_ok=True)
+        self._arrays: dict[str, list[str]] = {}
+        for table in self.arrays_dir.glob("*.json"):
+            data = json.loads(table.read_text())
+            self._arrays[str(data["array_id"])] = list(data["names"])
 
     # ------------------------------------------------------------------ commands
 
@@ -94,6 +112,12 @@ class SlurmBackend:
         jobs: dict[str, dict[str, str]] = {}
         for line in out.splitlines():
             fields = dict(_FIELD.findall(line))
+            array = self._arrays.get(fields.get("ArrayJobId", ""))
+            if array is not None:  # a task, or a pending range of tasks, of one of our arrays
+                for task in _task_ids(fields.get("ArrayTaskId", "")):
+                    if task < len(array):
+                        jobs[array[task]] = {**fields, "JobId": f"{fields['ArrayJobId']}_{task}"}
+                continue
             name = fields.get("JobName")
             if not name:
                 continue
@@ -126,13 +150,17 @@ class SlurmBackend:
 
     # ------------------------------------------------------------------ protocol
 
-    def submit(self, request: JobRequest) -> str:
+    def _ensure_known(self) -> None:
         if self._known is None:
             self._known = {
                 name: fields["JobId"]
                 for name, fields in self._jobs().items()
                 if STATES.get(fields.get("JobState", ""), "") != "cancelled"
             }
+
+    def submit(self, request: JobRequest) -> str:
+        self._ensure_known()
+        assert self._known is not None
         if request.name in self._known:
             return self._known[request.name]
         args = [
@@ -154,6 +182,63 @@ class SlurmBackend:
             raise GridError(f"sbatch answered '{job_id}' instead of a job id")
         self._known[request.name] = job_id
         return job_id
+
+    def submit_many(self, requests: list[JobRequest]) -> list[str]:
+        """Submit many jobs; those sharing their resources go as one job array."""
+        self._ensure_known()
+        assert self._known is not None
+        todo = [r for r in requests if r.name not in self._known]
+        groups: dict[tuple[int, int, int], list[JobRequest]] = {}
+        for r in todo:
+            groups.setdefault((r.cpus, r.memory_mb, r.time_limit_s), []).append(r)
+        for group in groups.values():
+            if len(group) == 1:
+                self.submit(group[0])
+            else:
+                self._submit_array(group)
+        return [self._known[r.name] for r in requests]
+
+    def _submit_array(self, group: list[JobRequest]) -> None:
+        assert self._known is not None
+        first = group[0]
+        array_name = f"{first.name}+{len(group) - 1}"
+        table = self.arrays_dir / f"{array_name}.tsv"
+        table.write_text(
+            "".join(f"{r.name}\t{r.workdir}\t{shlex.join(r.command)}\n" for r in group)
+        )
+        script = self.arrays_dir / f"{array_name}.sh"
+        script.write_text(
+            "#!/bin/bash\n"
+            "# one task of a wagonyard job array: its line of the table says what to run\n"
+            f"IFS=$'\\t' read -r name workdir command < <(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" "
+            f"{shlex.quote(str(table))})\n"
+            f'exec >>{shlex.quote(str(self.logs))}/"$name".log 2>&1\n'
+            'cd "$workdir" || exit 97\n'
+            'eval "exec $command"\n'
+        )
+        args = [
+            "sbatch",
+            "--parsable",
+            f"--array=0-{len(group) - 1}",
+            f"--job-name={array_name}",
+            "--output=/dev/null",
+            f"--cpus-per-task={first.cpus}",
+            f"--mem={first.memory_mb}M",
+            f"--time={max(1, (first.time_limit_s + 59) // 60)}",
+            "--export=ALL",
+        ]
+        if self.partition:
+            args.append(f"--partition={self.partition}")
+        array_id = self._run(*args, str(script)).strip().split(";")[0]
+        if not array_id.isdigit():
+            raise GridError(f"sbatch answered '{array_id}' instead of a job id")
+        names = [r.name for r in group]
+        (self.arrays_dir / f"{array_name}.json").write_text(
+            json.dumps({"array_id": array_id, "names": names}) + "\n"
+        )
+        self._arrays[array_id] = names
+        for i, name in enumerate(names):
+            self._known[name] = f"{array_id}_{i}"
 
     def query(self, names: list[str]) -> dict[str, JobStatus]:
         jobs = self._jobs()

@@ -55,3 +55,31 @@ def test_cancel(slurm_conf: str, tmp_path: Path) -> None:
     backend.submit(JobRequest(name=name, command=["sleep", "300"], workdir=str(tmp_path)))
     backend.cancel([name])
     assert wait(backend, [name])[name].state == "cancelled"
+
+
+def test_many_jobs_go_as_one_array_and_a_restarted_submitter_finds_them(
+    slurm_conf: str, tmp_path: Path
+) -> None:
+    backend = SlurmBackend(tmp_path / "state")
+    stamp = str(int(time.time() * 1000))
+    requests = []
+    for i in range(5):
+        work = tmp_path / f"w{i}"
+        work.mkdir()
+        code = f"import sys; open('out.txt', 'w').write('task {i}'); print('hello {i}'); sys.exit({3 if i == 3 else 0})"
+        requests.append(
+            JobRequest(
+                name=f"arr-{stamp}-{i}", command=[sys.executable, "-c", code], workdir=str(work)
+            )
+        )
+    ids = backend.submit_many(requests)
+    arrays = {i.split("_")[0] for i in ids}
+    assert len(arrays) == 1 and [i.split("_")[1] for i in ids] == ["0", "1", "2", "3", "4"]
+    assert backend.submit_many(requests) == ids  # not submitted twice
+    names = [r.name for r in requests]
+    states = wait(SlurmBackend(tmp_path / "state"), names)  # a new submitter process's view
+    assert [states[n].state for n in names] == ["done", "done", "done", "failed", "done"]
+    assert states[names[3]].exit_code == 3
+    for i, r in enumerate(requests):
+        assert (Path(r.workdir) / "out.txt").read_text() == f"task {i}"
+        assert f"hello {i}" in backend.log_path(r.name).read_text()
