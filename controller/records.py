@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-JobState = Literal["pending", "running", "done", "failed", "cancelled", "lost", "dropped"]
+JobState = Literal["pending", "running", "done", "failed", "cancelled", "lost", "dropped", "moved"]
 
 
 class _Record(BaseModel):
@@ -135,6 +135,9 @@ class TrainRecord(_Record):
     policy: Literal["slow", "express"] = "slow"
     dropped: list[DroppedJob] = Field(default_factory=list)
     events_lost_fraction: float = Field(0.0, description="events of dropped jobs / all events")
+    locality_relaxed_at: datetime | None = Field(
+        None, description="when jobs waiting for their own site were let run anywhere"
+    )
     events_processed: int = 0
     wagon_usage: list[WagonUsage] = Field(default_factory=list)
     output: OutputFile | None = None

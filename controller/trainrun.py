@@ -26,7 +26,14 @@ from controller.engine.train import load_wagons
 from controller.errors import DataError, GridError
 from controller.grid.base import FINAL_STATES, Backend, JobRequest
 from controller.job import OUTPUT_NAME, JobSpec
-from controller.policies import EXPRESS_DONE_FRACTION, EXPRESS_FACTOR, Timing, express_drop
+from controller.policies import (
+    EXPRESS_DONE_FRACTION,
+    EXPRESS_FACTOR,
+    LOCALITY_DONE_FRACTION,
+    Timing,
+    express_drop,
+    relax_locality,
+)
 from controller.records import (
     Attempt,
     DroppedJob,
@@ -122,6 +129,8 @@ class RunPolicy:
     express: bool = False
     express_done_fraction: float = EXPRESS_DONE_FRACTION
     express_factor: float = EXPRESS_FACTOR
+    relax_locality: bool = True
+    locality_done_fraction: float = LOCALITY_DONE_FRACTION
 
     @classmethod
     def of(cls, ds: Dataset, poll_s: float = 0.5, merge_fan_in: int = 16) -> RunPolicy:
@@ -132,6 +141,7 @@ class RunPolicy:
             poll_s=poll_s,
             merge_fan_in=merge_fan_in,
             express=ds.schedule.policy == "express",
+            relax_locality=ds.schedule.relax_locality,
         )
 
 
@@ -194,12 +204,16 @@ class _Run:
             unit.output = str(where / OUTPUT_NAME)
             command = [sys.executable, "-m", "controller", "merge", "-o", unit.output]
             command += ["--fan-in", str(self.policy.merge_fan_in), *inputs]
+        site = None
+        if isinstance(unit, JobRecord) and self.record.locality_relaxed_at is None:
+            site = unit.files[0].storage_element if unit.files else None
         return JobRequest(
             name=f"{unit.name}-a{number}",
             command=command,
             workdir=str(where),
             time_limit_s=self.policy.time_limit_s,
             memory_mb=self.policy.memory_mb,
+            site=site,
         )
 
     def _output_of(self, name: str) -> str:
@@ -234,7 +248,8 @@ class _Run:
             if problem:  # it said it succeeded, but its output cannot be trusted: rerun it
                 attempt.state = "failed"
                 attempt.log_tail += f"\nwagonyard: {problem}; the job is run again"
-            if len(unit.attempts) < self.policy.max_attempts and status.state != "cancelled":
+            tried = sum(1 for a in unit.attempts if a.state != "moved")
+            if tried < self.policy.max_attempts and status.state != "cancelled":
                 self.submit(unit)
             else:
                 unit.state = "cancelled" if status.state == "cancelled" else "failed"
@@ -287,6 +302,30 @@ class _Run:
             self.record.dropped.append(
                 DroppedJob(name=j.name, files=j.files, events=events or None)
             )
+
+    def locality(self) -> None:
+        """Once enough jobs are done, jobs still waiting for their own site run anywhere."""
+        if self.record.locality_relaxed_at is not None or not self.policy.relax_locality:
+            return
+        done = sum(1 for j in self.record.jobs if j.state == "done")
+        if not relax_locality(done, len(self.record.jobs), self.policy.locality_done_fraction):
+            return
+        self.record.locality_relaxed_at = datetime.now(UTC)
+        waiting = [
+            j
+            for j in self.record.jobs
+            if j.state == "pending" and j.attempts and j.files and j.files[0].storage_element
+        ]
+        names = [f"{j.name}-a{len(j.attempts)}" for j in waiting]
+        for name in names:
+            self.active.pop(name, None)
+        if names:
+            self.backend.cancel(names)
+        for j in waiting:
+            j.attempts[-1].state = "moved"
+            j.attempts[-1].log_tail = "wagonyard: locality relaxed; the job may run anywhere"
+        if waiting:
+            self.submit_all(list(waiting))
 
     def merges(self) -> None:
         """Start each group's merge once its jobs are done, and the final one after them."""
@@ -349,6 +388,7 @@ def run(
         if state.failed():
             backend.cancel(list(state.active))
             break
+        state.locality()
         if policy.express:
             state.express()
         state.merges()

@@ -257,6 +257,11 @@ class Schedule(_Model):
         description="'slow' waits for every job; 'express' stops once 98 % are done and the "
         "rest run far longer than typical.",
     )
+    relax_locality: bool = Field(
+        True,
+        description="Once 90 % of the jobs are done, jobs still waiting for their storage "
+        "element's own site may run anywhere.",
+    )
 
 
 class Dataset(_Model):

@@ -27,6 +27,9 @@ class JobRequest(BaseModel):
     cpus: int = 1
     memory_mb: int = 2000
     time_limit_s: int = 3600
+    site: str | None = Field(
+        None, description="Run only at this site (its files' storage element); None: anywhere."
+    )
 
 
 class JobStatus(BaseModel):

@@ -47,7 +47,7 @@ def _read_json(path: Path) -> dict[str, object] | None:
 class LocalBackend:
     name = "local"
 
-    def __init__(self, state_dir: Path, slots: int | None = None) -> None:
+    def __init__(self, state_dir: Path, slots: int | None = None, site: str | None = None) -> None:
         self.state_dir = state_dir
         self.jobs_dir = state_dir / "jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
@@ -57,6 +57,8 @@ class LocalBackend:
                 f"WAGONYARD_LOCAL_SLOTS={env_slots!r}: give the number of jobs to run at once"
             )
         self.slots = slots or (int(env_slots) if env_slots else (os.cpu_count() or 1))
+        # the site this machine is; a job asking for another site waits (for a relaxation)
+        self.site = site or os.environ.get("WAGONYARD_LOCAL_SITE", "local")
 
     # ------------------------------------------------------------------ protocol
 
@@ -145,7 +147,9 @@ class LocalBackend:
                 continue
             launched = _read_json(job_dir / "launched.json")
             if launched is None:
-                if (job_dir / "request.json").exists():
+                submitted = _read_json(job_dir / "request.json")
+                request = submitted.get("request") if submitted else None
+                if isinstance(request, dict) and request.get("site") in (None, self.site):
                     waiting.append(job_dir)
             elif self._alive(launched):
                 running += 1

@@ -23,6 +23,7 @@ from controller.grid.local import LocalBackend
 from controller.grid.slurm import SlurmBackend
 from controller.records import TrainRecord
 from controller.trainrun import RunPolicy, compose, run
+from tests.reference import ZMUMU
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
@@ -177,3 +178,31 @@ def test_the_same_train_on_local_and_on_slurm_gives_identical_histograms(
         for hname, h in hists.items():
             other = merged["slurm"][directory][hname]
             assert (h.values(flow=True) == other.values(flow=True)).all(), f"{directory}/{hname}"
+
+
+def test_jobs_waiting_for_their_own_site_run_anywhere_once_locality_is_relaxed(
+    tmp_path: Path,
+) -> None:
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(REPO_CATALOG, catalog_dir, ignore=shutil.ignore_patterns("__pycache__"))
+    far = tmp_path / "far-away.root"
+    shutil.copy(ZMUMU, far)
+    ds = yaml.safe_load((catalog_dir / "datasets" / "cms-2010-dimuon.yaml").read_text())
+    ds["files"] = [
+        {"paths": ["testdata:uproot-Zmumu.root"], "storage_element": "local"},
+        {"paths": [str(far)], "storage_element": "far-away"},  # a site this machine is not
+    ]
+    (catalog_dir / "datasets" / "cms-2010-dimuon.yaml").write_text(yaml.safe_dump(ds))
+    catalog = load_valid_catalog(catalog_dir)
+    out = tmp_path / "out"
+    record, specs = compose(catalog, "cms-2010-dimuon", "c0ffee", tmp_path, out, "local")
+    assert len(specs) == 6
+    # half the jobs are at the other site: relax at half done (a real train waits for 90 %)
+    base = RunPolicy.of(catalog.datasets["cms-2010-dimuon"].model, poll_s=0.2)
+    policy = replace(base, locality_done_fraction=0.5)
+    record = run(record, specs, LocalBackend(tmp_path / "grid", site="local"), out, policy)
+    assert record.state == "done", record.message
+    assert record.locality_relaxed_at is not None
+    attempts = [(j.files[0].storage_element, [a.state for a in j.attempts]) for j in record.jobs]
+    assert sorted(attempts) == [("far-away", ["moved", "done"])] * 3 + [("local", ["done"])] * 3
+    assert record.events_processed == 2 * 2304  # nothing lost

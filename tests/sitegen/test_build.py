@@ -222,9 +222,11 @@ def test_an_express_train_shows_what_it_dropped_and_its_merges(
     record.dropped = [DroppedJob(name=f"{DONE}-j0002", files=[slice_], events=704)]
     record.events_lost_fraction = 704 / 2304
     record.merges = [MergeRecord(name=f"{DONE}-merge000", stage="group", inputs=["a", "b"])]
+    record.locality_relaxed_at = T0 + timedelta(minutes=3)
     build_site(catalog, [record], tmp_path / "site", outputs_root)
     page = read_page((tmp_path / "site" / "trains" / f"{DONE}.html").read_text())
     assert "Dropped by the express policy" in page.text
     assert "30.56 % of the events" in page.text
     assert f"{DONE}-j0002" in page.text and "704" in page.text
     assert "Merges" in page.text and f"{DONE}-merge000" in page.text
+    assert "Locality relaxed" in page.text and "2010-11-05 10:03:00 UTC" in page.text
