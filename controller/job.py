@@ -18,9 +18,15 @@ from pydantic import BaseModel, ConfigDict
 
 from controller.engine import source
 from controller.engine.output import histogram_bytes, write_output
-from controller.engine.plan import WagonInstance
+from controller.engine.plan import WagonInstance, instance_of
 from controller.engine.source import Chunk
-from controller.engine.train import columns_to_read, histograms_of, load_wagons, run_chunks
+from controller.engine.train import (
+    columns_to_read,
+    histograms_of,
+    load_wagons,
+    missing_columns,
+    run_chunks,
+)
 from controller.errors import DataError
 from controller.metrics import Sampler
 from controller.records import FileSlice, JobReport, SkippedFile, WagonInTrain, WagonUsage
@@ -49,7 +55,7 @@ class JobSpec(BaseModel):
     sample_each_chunk: bool = False
 
     def instances(self) -> list[WagonInstance]:
-        return [WagonInstance(w.ref, w.variant, w.task, w.config, w.enabled) for w in self.wagons]
+        return [instance_of(w) for w in self.wagons]
 
 
 def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> JobReport:
@@ -78,6 +84,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
             sorted(set(columns_to_read(wagons)) | set(spec.read_columns)),
             spec.step,
             on_bad_file=skip if spec.skip_bad_files else None,
+            missing=missing_columns(wagons),
         )
         events = run_chunks(wagons, chunks, chunk_done)
         histograms = histograms_of(wagons)

@@ -37,6 +37,10 @@ class WagonInTrain(_Record):
     config: dict[str, object]
     config_hash: str
     enabled: bool = Field(description="False for a dependency that runs only for others")
+    depends_on: list[str] = Field(
+        default_factory=list,
+        description="The wagons ('analysis/wagon') whose declared products this one reads",
+    )
 
 
 class WagonUsage(_Record):

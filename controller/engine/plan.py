@@ -12,6 +12,7 @@ from typing import Any
 
 from controller.catalog.catalog import Catalog
 from controller.errors import WagonyardError
+from controller.records import WagonInTrain
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class WagonInstance:
     task: str
     config: dict[str, Any] = field(hash=False)
     enabled: bool
+    depends_on: tuple[str, ...] = ()  # the wagons ('analysis/wagon') whose products it reads
 
     @property
     def analysis(self) -> str:
@@ -37,6 +39,11 @@ class WagonInstance:
         """Its directory in AnalysisResults.root: 'analysis/wagon' or 'analysis/wagon_variant'."""
         suffix = f"_{self.variant}" if self.variant else ""
         return f"{self.ref}{suffix}"
+
+
+def instance_of(w: WagonInTrain) -> WagonInstance:
+    """The instance a train record or a job spec describes."""
+    return WagonInstance(w.ref, w.variant, w.task, w.config, w.enabled, tuple(w.depends_on))
 
 
 def _order(catalog: Catalog, roots: list[str]) -> list[str]:
@@ -89,10 +96,11 @@ def plan_train(
     for ref in _order(catalog, roots):
         model = catalog.wagons[ref].model
         is_root = ref in chosen
-        instances.append(WagonInstance(ref, None, model.task, dict(model.config), is_root))
+        deps = tuple(catalog.resolve_ref(ref.split("/")[0], d) for d in model.depends_on)
+        instances.append(WagonInstance(ref, None, model.task, dict(model.config), is_root, deps))
         if not is_root:
             continue
         for name, overrides in sorted(model.variants.items()):
             config = {**model.config, **overrides}
-            instances.append(WagonInstance(ref, name, model.task, config, True))
+            instances.append(WagonInstance(ref, name, model.task, config, True, deps))
     return instances

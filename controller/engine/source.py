@@ -15,7 +15,7 @@ from typing import Any
 import awkward as ak
 import uproot
 
-from controller.errors import DataError
+from controller.errors import DataError, WagonyardError
 from controller.records import FileSlice
 
 
@@ -75,24 +75,37 @@ def iterate(
     columns: list[str],
     step: int,
     on_bad_file: Callable[[FileSlice, DataError], None] | None = None,
+    missing: Callable[[str, list[str]], WagonyardError] | None = None,
 ) -> Iterator[Chunk]:
-    """Yield chunks of every slice in order; ``on_bad_file`` (if given) absorbs bad files."""
+    """Yield chunks of every slice in order; ``on_bad_file`` (if given) absorbs bad files.
+
+    ``missing(where, names)`` makes the error for branches a file lacks (the train knows which
+    wagons read them); by default a ``DataError``.
+    """
     for s in slices:
         try:
-            yield from _iterate_one(s, tree, columns, step)
+            yield from _iterate_one(s, tree, columns, step, missing or _no_branch)
         except DataError as exc:
             if on_bad_file is None:
                 raise
             on_bad_file(s, exc)
 
 
-def _iterate_one(s: FileSlice, tree: str, columns: list[str], step: int) -> Iterator[Chunk]:
+def _no_branch(where: str, names: list[str]) -> WagonyardError:
+    return DataError(f"{where} has no branch {', '.join(repr(n) for n in names)}")
+
+
+def _iterate_one(
+    s: FileSlice,
+    tree: str,
+    columns: list[str],
+    step: int,
+    missing: Callable[[str, list[str]], WagonyardError],
+) -> Iterator[Chunk]:
     with _open_tree(s.path, tree) as (_, t):
-        missing = [c for c in columns if c not in t]
-        if missing:
-            raise DataError(
-                f"{s.path}: tree '{tree}' has no branch {', '.join(repr(m) for m in missing)}"
-            )
+        absent = [c for c in columns if c not in t]
+        if absent:
+            raise missing(f"{s.path}: tree '{tree}'", absent)
         stop = t.num_entries if s.entry_stop is None else min(s.entry_stop, t.num_entries)
         start = s.entry_start
         while start < stop:

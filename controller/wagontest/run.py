@@ -24,7 +24,7 @@ from controller.catalog.models import Dataset
 from controller.engine.files import input_files
 from controller.engine.merge import add_into
 from controller.engine.output import read_output
-from controller.engine.plan import WagonInstance, plan_train
+from controller.engine.plan import instance_of, plan_train
 from controller.engine.train import columns_to_read, load_wagons
 from controller.errors import DataError, MergeError, WagonyardError
 from controller.job import JobSpec
@@ -366,5 +366,4 @@ def _unreadable(dataset: str, why: str) -> CaseReport:
 
 
 def _columns(catalog: Catalog, wagons: list[WagonInTrain]) -> list[str]:
-    instances = [WagonInstance(w.ref, w.variant, w.task, w.config, w.enabled) for w in wagons]
-    return columns_to_read(load_wagons(catalog.root, instances))
+    return columns_to_read(load_wagons(catalog.root, [instance_of(w) for w in wagons]))

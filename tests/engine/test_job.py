@@ -18,11 +18,17 @@ from tests.reference import ZMUMU, assert_matches, zmumu_reference
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
 
+SELECTION = ("zmumu/muon-selection",)
 ZMUMU_WAGONS = [
     WagonInstance("zmumu/muon-selection", None, "tasks:DimuonSelection", {}, False),
-    WagonInstance("zmumu/dimuon-mass", None, "tasks:DimuonMass", {}, True),
+    WagonInstance("zmumu/dimuon-mass", None, "tasks:DimuonMass", {}, True, SELECTION),
     WagonInstance(
-        "zmumu/dimuon-mass", "wide", "tasks:DimuonMass", {"bins": 75, "low": 0, "high": 150}, True
+        "zmumu/dimuon-mass",
+        "wide",
+        "tasks:DimuonMass",
+        {"bins": 75, "low": 0, "high": 150},
+        True,
+        SELECTION,
     ),
     WagonInstance("zmumu/muon-kinematics", None, "tasks:MuonKinematics", {}, True),
 ]

@@ -68,7 +68,14 @@ def http_root() -> Iterator[str]:
 def job(tmp: Path, name: str, path: str, config: dict[str, object] | None = None) -> JobSpec:
     wagons = [
         WagonInstance("zmumu/muon-selection", None, "tasks:DimuonSelection", {}, False),
-        WagonInstance("zmumu/dimuon-mass", None, "tasks:DimuonMass", config or {}, True),
+        WagonInstance(
+            "zmumu/dimuon-mass",
+            None,
+            "tasks:DimuonMass",
+            config or {},
+            True,
+            ("zmumu/muon-selection",),
+        ),
     ]
     return spec(tmp, name, [FileSlice(path=path)], step=100_000, wagons=wagons)
 
