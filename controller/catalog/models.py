@@ -295,6 +295,11 @@ class Dataset(_Model):
         None, description="The run list in catalog/runlists/ (required for 'data')."
     )
     tree: str = Field(min_length=1, description="The name of the TTree in every file.")
+    branches: list[str] | None = Field(
+        None,
+        description="The tree's branches, for 'wagonyard validate' to check the columns wagons "
+        "read without opening a file; if null, it reads them from the first file when it can.",
+    )
     files: list[FileList | FilePattern] = Field(
         min_length=1, description="Where the files are: explicit lists and/or patterns."
     )

@@ -1,4 +1,4 @@
-"""Check each wagon against its task: the task imports, and its config fits the task's Config.
+"""Check each wagon against its task: it imports, its config fits, its columns can be had.
 
 Keys of ``config`` the task does not declare are errors at the key; values (and each variant's
 merged values) are validated by the task's ``Config`` model. A task from an installed package
@@ -17,8 +17,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from controller.catalog.branches import dataset_branches
 from controller.catalog.catalog import Catalog, Entry, Positions
 from controller.catalog.checks import did_you_mean
+from controller.catalog.columns import Declared, check_columns
 from controller.catalog.modelerrors import model_problems
 from controller.catalog.models import Wagon
 from controller.catalog.problems import Problem
@@ -33,6 +35,7 @@ def check_tasks(catalog: Catalog, keys: Mapping[str, Positions] | None = None) -
     imported: dict[tuple[Path, str], type[Task] | TaskError] = {}
     problems: list[Problem] = []
     folders: dict[str, Path] = {}
+    declared: dict[str, Declared] = {}
     for ref, entry in catalog.wagons.items():
         analysis = ref.split("/", 1)[0]
         if analysis not in folders:
@@ -47,6 +50,9 @@ def check_tasks(catalog: Catalog, keys: Mapping[str, Positions] | None = None) -
             continue
         problems.extend(_check_package(entry, task))
         problems.extend(_check_config(entry, task, (keys or {}).get(entry.path, {})))
+        declared[ref] = Declared(tuple(task.columns), tuple(task.produces))
+    if declared:
+        problems.extend(check_columns(catalog, declared, dataset_branches(catalog)))
     return problems
 
 

@@ -36,6 +36,14 @@ def count_entries(path: str, tree: str) -> int:
         return int(t.num_entries)
 
 
+def branch_names(path: str, tree: str) -> list[str]:
+    """The names of the branches of ``tree`` in the file at ``path`` (metadata only)."""
+    with _open_tree(path, tree) as (_, t):
+        return [str(k) for k in t.keys(full_paths=False)] + [
+            str(k) for k in t.keys(full_paths=True)
+        ]
+
+
 def _open_options(path: str) -> dict[str, Any]:
     """http(s) through uproot's own HTTP source: no aiohttp/requests needed for fsspec."""
     if path.startswith(("http://", "https://")):

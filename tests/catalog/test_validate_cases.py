@@ -33,6 +33,41 @@ e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
 f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
 """
 
+EXTRA_TASKS = """
+from controller.engine.task import Task
+
+
+class Typo(Task):
+    columns = ("pt_1",)
+
+    def process(self, events, out):
+        return None
+
+
+class Shadow(Task):
+    columns = ("pt1",)
+    produces = ("pt1",)
+
+    def process(self, events, out):
+        return {"pt1": events.pt1 * 1.01}
+
+
+class Twin(Task):
+    columns = ("pt1",)
+    produces = ("good_pair",)
+
+    def process(self, events, out):
+        return {"good_pair": events.pt1 > 0}
+"""
+SELECTION_USER = """name: selection-user
+task: tasks:DimuonMass
+depends_on: [muon-selection]
+enabled: [{dataset: cms-2010-dimuon}]
+"""
+TYPO = "name: typo\ntask: extra:Typo\nenabled: [{dataset: cms-2010-dimuon}]\n"
+SHADOW = "name: shadow\ntask: extra:Shadow\nenabled: [{dataset: cms-2010-dimuon}]\n"
+TWIN = "name: twin\ntask: extra:Twin\nenabled: [{dataset: cms-2010-dimuon}]\n"
+
 
 def replace(rel: str, old: str | bytes, new: str | bytes) -> Edit:
     def edit(catalog: Path) -> None:
@@ -418,6 +453,63 @@ CASES = [
         "comes from the installed module 'controller.engine.task'",
         json_path="task",
         hint="add 'package: ",
+    ),
+    # --- columns: what each wagon reads must be in the file or produced by a dependency
+    case(
+        "reads-a-product-without-depending-on-it",
+        (
+            replace(MASS, "depends_on: [muon-selection]\n", ""),
+            write(f"{ZMUMU}/wagons/selection-user.yaml", SELECTION_USER),
+        ),
+        MASS,
+        3,
+        "task tasks:DimuonMass reads 'good_pair', which wagon zmumu/muon-selection produces in "
+        "its train, but the wagon does not depend on it",
+        json_path="task",
+        hint="add 'muon-selection' to depends_on",
+    ),
+    case(
+        "reads-a-column-the-tree-lacks",
+        (write(f"{ZMUMU}/extra.py", EXTRA_TASKS), write(f"{ZMUMU}/wagons/typo.yaml", TYPO)),
+        f"{ZMUMU}/wagons/typo.yaml",
+        2,
+        "task extra:Typo reads 'pt_1', which is neither a branch of dataset 'cms-2010-dimuon' "
+        "(tree 'events') nor produced by a wagon it depends on",
+        json_path="task",
+        hint="did you mean 'pt1'?",
+    ),
+    case(
+        "a-product-shadows-a-branch",
+        (write(f"{ZMUMU}/extra.py", EXTRA_TASKS), write(f"{ZMUMU}/wagons/shadow.yaml", SHADOW)),
+        f"{ZMUMU}/wagons/shadow.yaml",
+        2,
+        "task extra:Shadow produces 'pt1', the name of a branch of dataset 'cms-2010-dimuon' "
+        "that wagon zmumu/muon-kinematics reads: the product would shadow the branch",
+        json_path="task",
+        hint="give the product a name of its own",
+    ),
+    case(
+        "two-services-produce-one-name",
+        (write(f"{ZMUMU}/extra.py", EXTRA_TASKS), write(f"{ZMUMU}/wagons/twin.yaml", TWIN)),
+        f"{ZMUMU}/wagons/twin.yaml",
+        2,
+        "task extra:Twin produces 'good_pair', which wagon zmumu/muon-selection also produces "
+        "in the train of dataset 'cms-2010-dimuon'",
+        json_path="task",
+        hint="rename one of the two columns",
+    ),
+    case(
+        "a-service-wagon-with-variants",
+        replace(
+            SELECTION,
+            "  opposite_charge: true\n",
+            "  opposite_charge: true\nvariants:\n  loose: {pt_min: 10.0}\n",
+        ),
+        SELECTION,
+        10,
+        "a service wagon (it produces good_pair) cannot have variants",
+        json_path="variants.loose",
+        hint="make each variant a wagon of its own with its own 'produces' names",
     ),
 ]
 
