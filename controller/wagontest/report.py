@@ -7,6 +7,7 @@ against the wagon's previous test. Pure: models and text, no I/O.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -44,6 +45,11 @@ class CaseReport(BaseModel):
     reproduce: str = Field("", description="one command that reruns this test locally")
     previous_status: Status | None = None
     previous: Figures | None = None
+
+
+def short_commit(commit: str) -> str:
+    """A git hash cut to 10 digits; anything else ('working-tree') whole."""
+    return commit[:10] if re.fullmatch(r"[0-9a-f]{11,64}", commit) else commit
 
 
 def passed(case: CaseReport | None) -> bool:
@@ -112,7 +118,7 @@ def markdown(report: TestReport) -> str:
     lines = [
         f"### wagonyard test `{report.test_id}`",
         "",
-        f"Catalog commit `{report.catalog_commit[:10]}`; {len(report.selected)} wagon(s) "
+        f"Catalog commit `{short_commit(report.catalog_commit)}`; {len(report.selected)} wagon(s) "
         f"selected; {head}.",
         "",
     ]

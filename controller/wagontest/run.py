@@ -29,6 +29,7 @@ from controller.engine.train import columns_to_read, load_wagons
 from controller.errors import DataError, MergeError, WagonyardError
 from controller.job import JobSpec
 from controller.records import FileSlice, JobReport, WagonInTrain
+from controller.wagontest.interact import differences
 from controller.wagontest.judge import Figures, Sample, figures, judge
 from controller.wagontest.report import (
     CaseKind,
@@ -169,6 +170,7 @@ class DatasetRun:
     commit: str
     previous: Previous
     baseline: Figures | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)  # output file by test name
 
     @property
     def ds(self) -> Dataset:
@@ -223,6 +225,7 @@ class DatasetRun:
         if not outcome.ok or outcome.report is None:
             report.reasons = [outcome.message]
             return report
+        self.outputs[name] = Path(outcome.report.output)
         f = figures(
             outcome.samples,
             outcome.report.events,
@@ -334,6 +337,8 @@ def run_tests(
                 f"left out, no passing test recorded: {', '.join(left_out)} (the controller "
                 "composes only wagons whose latest test is done or warning)"
             )
+        if passed(train):
+            _check_interactions(run, train, statuses, full, passing)
         cases.append(train)
         healthy = [
             w for w in full if statuses.get(w.ref) is None or statuses[w.ref].status != "failed"
@@ -353,6 +358,57 @@ def run_tests(
         selected=selected,
         datasets=results,
     )
+
+
+def _check_interactions(
+    run: DatasetRun,
+    train: CaseReport,
+    alone: dict[str, CaseReport],
+    full: list[WagonInTrain],
+    untested: list[str],
+) -> None:
+    """Fail the full train if a wagon's histograms there differ from its histograms alone.
+
+    A tested wagon is compared with its own test; the wagons not tested now with a train of
+    just them (one more job), so a changed wagon that alters an unchanged one is caught too.
+    """
+    references: list[tuple[list[str], Path]] = [
+        ([w.directory for w in full if w.ref == ref], run.outputs[ref])
+        for ref, case in sorted(alone.items())
+        if passed(case) and ref in run.outputs
+    ]
+    if untested:
+        rest = _instances(run.catalog, run.dataset, untested)
+        spec = run.spec("train-without-tested", rest, run.sample, [])
+        outcome = run_process(spec, run.ds.limits.test_timeout_s)
+        if outcome.report is None:
+            train.reasons.append(
+                "the wagons not tested now could not be checked for interactions: their train "
+                f"alone failed ({outcome.message})"
+            )
+        else:
+            enabled = {w.directory for w in rest if w.ref in untested}
+            references.append((sorted(enabled), Path(outcome.report.output)))
+    try:
+        in_train, _ = read_output(run.outputs["full train"])
+        found: dict[str, list[str]] = {}
+        for directories, path in references:
+            found.update(differences(in_train, read_output(path)[0], directories))
+    except (DataError, KeyError) as exc:
+        train.status = "failed"
+        train.reasons.append(f"the interaction check could not read an output: {exc}")
+        return
+    if not found:
+        return
+    train.status = "failed"
+    others = sorted({w.ref for w in full})
+    for directory, names in sorted(found.items()):
+        train.reasons.append(
+            f"interaction: {directory} fills {', '.join(names)} differently in the full train "
+            f"than alone over the same events; wagons in the train: {', '.join(others)} "
+            f"(tested now: {', '.join(sorted(alone)) or 'none'}); a wagon changed shared state "
+            "or another wagon's input, or is not deterministic"
+        )
 
 
 def _unreadable(dataset: str, why: str) -> CaseReport:
