@@ -104,8 +104,8 @@ def run_command(
 ) -> None:
     """Run a train over a dataset in this process, with a progress bar."""
     from controller.catalog.loader import load_valid_catalog
+    from controller.engine.chunk import Chunk
     from controller.engine.files import data_dir as default_data_dir
-    from controller.engine.source import Chunk
     from controller.localrun import run_local
     from controller.workspace import find_catalog
 
@@ -117,7 +117,7 @@ def run_command(
         bar[0].__enter__()
 
     def advance(chunk: Chunk) -> None:
-        bar[0].update(len(chunk))
+        bar[0].update(chunk.entries)
 
     try:
         report = run_local(

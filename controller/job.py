@@ -17,9 +17,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from controller.engine import source
+from controller.engine.chunk import Chunk
 from controller.engine.output import histogram_bytes, write_output
 from controller.engine.plan import WagonInstance, instance_of
-from controller.engine.source import Chunk
+from controller.engine.runs import RunCut
 from controller.engine.train import (
     columns_to_read,
     histograms_of,
@@ -29,7 +30,14 @@ from controller.engine.train import (
 )
 from controller.errors import DataError
 from controller.metrics import Sampler
-from controller.records import FileSlice, JobReport, SkippedFile, WagonInTrain, WagonUsage
+from controller.records import (
+    FileSlice,
+    JobReport,
+    RunFilter,
+    SkippedFile,
+    WagonInTrain,
+    WagonUsage,
+)
 
 OUTPUT_NAME = "AnalysisResults.root"
 
@@ -52,6 +60,7 @@ class JobSpec(BaseModel):
     skip_bad_files: bool = False
     metrics_interval_s: float = 0.25
     read_columns: list[str] = []  # read these too, even if no wagon asks (the baseline test)
+    run_filter: RunFilter | None = None  # a 'data' dataset's run list, applied per event
     sample_each_chunk: bool = False
 
     def instances(self) -> list[WagonInstance]:
@@ -78,15 +87,18 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
 
     with sampler:
         wagons = load_wagons(Path(spec.catalog_dir), spec.instances())
+        read = set(columns_to_read(wagons)) | set(spec.read_columns)
+        cut = RunCut(spec.run_filter) if spec.run_filter is not None else None
         chunks = source.iterate(
             spec.slices,
             spec.tree,
-            sorted(set(columns_to_read(wagons)) | set(spec.read_columns)),
+            sorted(read | ({cut.rule.branch} if cut else set())),
             spec.step,
             on_bad_file=skip if spec.skip_bad_files else None,
             missing=missing_columns(wagons),
         )
-        events = run_chunks(wagons, chunks, chunk_done)
+        events = run_chunks(wagons, cut.apply(chunks) if cut else chunks, chunk_done)
+        excluded = cut.excluded() if cut else []
         histograms = histograms_of(wagons)
         provenance: dict[str, Any] = {
             "train_id": spec.train_id,
@@ -97,6 +109,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
             "wagons": [w.describe().model_dump(mode="json") for w in wagons],
             "inputs": [s.model_dump(mode="json") for s in spec.slices],
             "skipped": [s.model_dump(mode="json") for s in skipped],
+            "excluded": [e.model_dump(mode="json") for e in excluded],
         }
         output = out_dir / OUTPUT_NAME
         size = write_output(output, histograms, provenance)
@@ -118,6 +131,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
         max_rss_mb=sampler.max_rss_mb(),
         max_pss_mb=sampler.max_pss_mb(),
         skipped=skipped,
+        excluded=excluded,
         output=str(output),
         output_bytes=size,
     )

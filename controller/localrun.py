@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from controller.catalog.catalog import Catalog
-from controller.engine.files import input_files
+from controller.engine.chunk import Chunk
+from controller.engine.files import input_files, run_filter
 from controller.engine.plan import plan_train
-from controller.engine.source import Chunk
 from controller.engine.train import load_wagons
 from controller.job import JobSpec, run_job
 from controller.records import FileSlice, JobReport
@@ -49,5 +49,6 @@ def run_local(
         output_dir=str(output_dir),
         step=step,
         skip_bad_files=ds.splitting.skip_bad_files,
+        run_filter=run_filter(catalog, ds),
     )
     return run_job(spec, on_chunk)

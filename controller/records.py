@@ -58,6 +58,23 @@ class SkippedFile(_Record):
     events: int | None = None
 
 
+class RunFilter(_Record):
+    """Which events a job of a 'data' dataset may process, by the run in ``branch``."""
+
+    branch: str = Field(description="The branch holding each event's run number")
+    usable: list[int] = Field(description="Runs marked good or limited in the run list")
+    bad: list[int] = Field(default_factory=list, description="Runs marked bad")
+
+
+class ExcludedEvents(_Record):
+    """Events of one run left out by the run list, and why."""
+
+    run: int
+    reason: Literal["bad run", "run not in the run list"]
+    events: int
+    files: int = Field(0, description="Whole files left out (their runs known from the path)")
+
+
 class JobReport(_Record):
     """What one job wrote beside its output: events, per-wagon usage, memory, skipped files."""
 
@@ -70,6 +87,9 @@ class JobReport(_Record):
     max_rss_mb: float
     max_pss_mb: float | None = None
     skipped: list[SkippedFile] = Field(default_factory=list)
+    excluded: list[ExcludedEvents] = Field(
+        default_factory=list, description="Events read but not processed: their runs are not usable"
+    )
     output: str
     output_bytes: int
 
@@ -143,6 +163,11 @@ class TrainRecord(_Record):
         None, description="when jobs waiting for their own site were let run anywhere"
     )
     events_processed: int = 0
+    excluded: list[ExcludedEvents] = Field(
+        default_factory=list,
+        description="Events left out by the run list, by run and reason: whole files of "
+        "unusable runs found by the dataset's patterns, and events filtered in the jobs",
+    )
     wagon_usage: list[WagonUsage] = Field(default_factory=list)
     output: OutputFile | None = None
     message: str = ""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from controller.catalog.catalog import Catalog
 from controller.catalog.models import Dataset
-from controller.engine.files import input_files
+from controller.engine.files import excluded_files, input_files, run_filter
 from controller.engine.output import read_output
 from controller.engine.plan import plan_train
 from controller.engine.split import split_files
@@ -37,6 +37,7 @@ from controller.policies import (
 from controller.records import (
     Attempt,
     DroppedJob,
+    ExcludedEvents,
     JobRecord,
     JobReport,
     MergeRecord,
@@ -79,7 +80,9 @@ def compose(
         backend=backend,
         created=now,
         wagons=described,
+        excluded=excluded_files(catalog, ds, data_root),
     )
+    runs = run_filter(catalog, ds)
     specs = []
     for index, slices in enumerate(split_files(files, ds.splitting)):
         name = f"{train_id}-j{index:04d}"
@@ -95,6 +98,7 @@ def compose(
             slices=slices,
             output_dir=str(job_dir),
             skip_bad_files=ds.splitting.skip_bad_files,
+            run_filter=runs,
         )
         job_dir.mkdir(parents=True, exist_ok=True)
         (job_dir / "job.json").write_text(spec.model_dump_json(indent=1) + "\n")
@@ -452,9 +456,23 @@ def _finish(record: TrainRecord, state: _Run, output_root: Path) -> TrainRecord:
     lost = sum(d.events or 0 for d in record.dropped)
     record.events_lost_fraction = round(lost / (lost + expected), 6) if lost else 0.0
     record.events_processed = expected
+    record.excluded = _excluded_totals(record)
     record.wagon_usage = _usage_totals(record)
     record.state = "done"
     return record
+
+
+def _excluded_totals(record: TrainRecord) -> list[ExcludedEvents]:
+    """Whole files left out at composition plus the events the done jobs cut, by run."""
+    totals: dict[tuple[int, str], ExcludedEvents] = {}
+    reports = [j.report for j in record.jobs if j.report and j.state == "done"]
+    for e in [*record.excluded, *(e for r in reports for e in r.excluded)]:
+        t = totals.setdefault(
+            (e.run, e.reason), ExcludedEvents(run=e.run, reason=e.reason, events=0)
+        )
+        t.events += e.events
+        t.files += e.files
+    return [totals[k] for k in sorted(totals)]
 
 
 def _usage_totals(record: TrainRecord) -> list[WagonUsage]:

@@ -28,10 +28,14 @@ def _hist(
 
 
 def zmumu_reference(
-    entry_start: int = 0, entry_stop: int | None = None
+    entry_start: int = 0, entry_stop: int | None = None, runs: list[int] | None = None
 ) -> dict[str, dict[str, np.ndarray]]:
+    """The example zmumu train's histograms; ``runs``: only the events of these runs."""
     with uproot.open(ZMUMU) as f:
         a = f["events"].arrays(library="np", entry_start=entry_start, entry_stop=entry_stop)
+    if runs is not None:
+        keep = np.isin(a["Run"], runs)
+        a = {k: v[keep] for k, v in a.items()}
     good = (
         (a["pt1"] > 20.0) & (a["pt2"] > 20.0)
         & (np.abs(a["eta1"]) < 2.1) & (np.abs(a["eta2"]) < 2.1)

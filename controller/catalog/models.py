@@ -190,7 +190,8 @@ class FileList(_Model):
 
     paths: list[str] = Field(
         min_length=1,
-        description="Local paths (relative to the data directory), URLs (root://, https://), "
+        description="Absolute paths, '~/...', 'file://' URLs, paths relative to the data "
+        "directory (--data-dir or WAGONYARD_DATA, else ./data), remote URLs (root://, https://), "
         "or 'testdata:<name>' for a file bundled with scikit-hep-testdata.",
     )
     storage_element: str | None = Field(
@@ -276,6 +277,21 @@ class Dataset(_Model):
             # the schema's form of _data_needs_runlist, so that editors flag it too
             "if": {"properties": {"type": {"const": "data"}}, "required": ["type"]},
             "then": {"properties": {"runlist": {"type": "string"}}, "required": ["runlist"]},
+            "allOf": [
+                {
+                    "if": {
+                        "properties": {
+                            "type": {"const": "data"},
+                            "files": {"contains": {"required": ["paths"]}},
+                        },
+                        "required": ["type", "files"],
+                    },
+                    "then": {
+                        "properties": {"run_branch": {"type": "string"}},
+                        "required": ["run_branch"],
+                    },
+                }
+            ],
         },
     )
 
@@ -295,6 +311,15 @@ class Dataset(_Model):
         None, description="The run list in catalog/runlists/ (required for 'data')."
     )
     tree: str = Field(min_length=1, description="The name of the TTree in every file.")
+    run_branch: str | None = Field(
+        None,
+        min_length=1,
+        description="The branch holding each event's run number (for example 'run' in NanoAOD). "
+        "For a dataset of type 'data' the run list is applied to every event through it: events "
+        "of runs marked 'bad' or missing from the run list are not processed, and the train "
+        "record counts them. Required for 'data' with 'paths'; with a '{run}' pattern the run "
+        "also comes from the path, and files of unusable runs are not read at all.",
+    )
     branches: list[str] | None = Field(
         None,
         description="The tree's branches, for 'wagonyard validate' to check the columns wagons "
@@ -313,6 +338,12 @@ class Dataset(_Model):
     def _data_needs_runlist(self) -> Dataset:
         if self.type is DatasetType.DATA and self.runlist is None:
             raise ValueError("a dataset of type 'data' needs a 'runlist'")
+        listed = any(isinstance(f, FileList) for f in self.files)
+        if self.type is DatasetType.DATA and listed and self.run_branch is None:
+            raise ValueError(
+                "a dataset of type 'data' with 'paths' needs a 'run_branch' (the branch holding "
+                "each event's run number), so that its run list can be applied"
+            )
         return self
 
 

@@ -7,15 +7,27 @@ URLs pass through untouched. Adapter: it looks at the file system.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from controller.catalog.catalog import Catalog
-from controller.catalog.models import Dataset, FileList, FilePattern
+from controller.catalog.models import (
+    Dataset,
+    DatasetType,
+    FileList,
+    FilePattern,
+    Quality,
+    RunList,
+)
 from controller.engine.source import count_entries
 from controller.engine.split import InputFile
 from controller.errors import DataError
+from controller.records import ExcludedEvents, RunFilter
 
 TESTDATA = "testdata:"
 
@@ -32,6 +44,8 @@ def _is_url(path: str) -> bool:
 
 
 def resolve_path(path: str, root: Path) -> str:
+    """A dataset's path as a job opens it: testdata files found, ``file://`` and ``~`` expanded,
+    relative paths under ``root`` (the data directory); other URLs untouched."""
     if path.startswith(TESTDATA):
         import skhep_testdata
 
@@ -43,40 +57,119 @@ def resolve_path(path: str, root: Path) -> str:
                 f"'{path}': scikit-hep-testdata has no file '{name}' ({exc}); "
                 "install scikit-hep-testdata==0.3.12"
             ) from exc
-    if _is_url(path) or os.path.isabs(path):
+    if path.startswith("file://"):
+        path = unquote(urlsplit(path).path)
+    if _is_url(path):
         return path
-    return str(root / path)
+    expanded = os.path.expanduser(path)
+    if os.path.isabs(expanded):
+        return expanded
+    return str(root / expanded)
+
+
+def run_filter(catalog: Catalog, dataset: Dataset) -> RunFilter | None:
+    """The per-event run cut of a 'data' dataset with a ``run_branch``, else None."""
+    if dataset.type is not DatasetType.DATA or dataset.run_branch is None:
+        return None
+    entry = catalog.runlists.get(dataset.runlist or "")
+    if entry is None:
+        return None
+    runs = entry.model
+    bad = [r.run for r in runs.runs if r.quality == Quality.BAD]
+    return RunFilter(branch=dataset.run_branch, usable=runs.usable_runs(), bad=bad)
+
+
+@dataclass
+class _Found:
+    files: list[tuple[str, str | None]] = field(default_factory=list)
+    excluded: dict[tuple[int, str], list[str]] = field(default_factory=dict)
 
 
 def dataset_files(catalog: Catalog, dataset: Dataset, root: Path) -> list[tuple[str, str | None]]:
     """Every file of the dataset as (path, storage element), in a stable order."""
-    runs: list[int] = []
-    if dataset.runlist and dataset.runlist in catalog.runlists:
-        runs = catalog.runlists[dataset.runlist].model.usable_runs()
-    out: list[tuple[str, str | None]] = []
-    for spec in dataset.files:
+    return _find(catalog, dataset, root).files
+
+
+def excluded_files(catalog: Catalog, dataset: Dataset, root: Path) -> list[ExcludedEvents]:
+    """The files a ``{run}`` pattern finds for runs that are bad or not in the run list."""
+    out = []
+    for (run, reason), paths in sorted(_find(catalog, dataset, root).excluded.items()):
+        events = sum(count_entries(p, dataset.tree) for p in paths)
+        out.append(ExcludedEvents(run=run, reason=reason, events=events, files=len(paths)))
+    return out
+
+
+def _find(catalog: Catalog, dataset: Dataset, root: Path) -> _Found:
+    runlist = (
+        catalog.runlists[dataset.runlist].model if dataset.runlist in catalog.runlists else None
+    )
+    found = _Found()
+    for index, spec in enumerate(dataset.files):
         if isinstance(spec, FileList):
-            out.extend((resolve_path(p, root), spec.storage_element) for p in spec.paths)
+            for path in spec.paths:
+                resolved = resolve_path(path, root)
+                if not (_is_url(resolved) or dataset.splitting.skip_bad_files):
+                    _must_exist(dataset, index, path, resolved, root)
+                found.files.append((resolved, spec.storage_element))
         elif isinstance(spec, FilePattern):
-            out.extend((p, spec.storage_element) for p in _expand(spec.pattern, runs, root))
-    if not out:
+            for path, run in _expand(spec.pattern, runlist, root):
+                reason = _unusable(run, runlist)
+                if reason:
+                    found.excluded.setdefault((run or 0, reason), []).append(path)
+                else:
+                    found.files.append((path, spec.storage_element))
+    if not found.files:
         raise DataError(
             f"dataset '{dataset.name}' has no files: its patterns match nothing under {root} "
             "(for the demo datasets run 'wagonyard demo-data' first)"
         )
-    return out
-
-
-def _expand(pattern: str, runs: list[int], root: Path) -> list[str]:
-    patterns = [pattern.format(run=r) for r in runs] if "{run}" in pattern else [pattern]
-    found: list[str] = []
-    for p in patterns:
-        full = resolve_path(p, root)
-        if _is_url(full):
-            found.append(full)
-        else:
-            found.extend(sorted(glob.glob(full)))
     return found
+
+
+def _must_exist(dataset: Dataset, index: int, path: str, resolved: str, root: Path) -> None:
+    if os.path.exists(resolved):
+        return
+    where = f"dataset '{dataset.name}': files[{index}].paths: '{path}'"
+    if os.path.isabs(os.path.expanduser(path)) or path.startswith("file://"):
+        raise DataError(f"{where}: no such file {resolved}")
+    raise DataError(
+        f"{where}: no such file under the data directory {root.resolve()} (relative paths are "
+        "read there: choose it with --data-dir or the environment variable WAGONYARD_DATA)"
+    )
+
+
+def _unusable(run: int | None, runlist: RunList | None) -> str:
+    if run is None or runlist is None:
+        return ""
+    quality = {r.run: r.quality for r in runlist.runs}.get(run)
+    if quality is None:
+        return "run not in the run list"
+    return "bad run" if quality == Quality.BAD else ""
+
+
+def _expand(pattern: str, runlist: RunList | None, root: Path) -> list[tuple[str, int | None]]:
+    """The files a pattern finds, each with its run where the pattern has '{run}'.
+
+    A local pattern is globbed once for every run (``{run}`` as digits), so files of runs that
+    are bad or missing from the run list are found too, and reported as left out; a URL can
+    only be expanded over the run list's usable runs.
+    """
+    if "{run}" not in pattern:
+        full = resolve_path(pattern, root)
+        return [(full, None)] if _is_url(full) else [(p, None) for p in sorted(glob.glob(full))]
+    mark = "\0"  # stands for {run}: no path holds a NUL byte
+    full = resolve_path(pattern.replace("{run}", mark), root)
+    if _is_url(full):
+        runs = runlist.usable_runs() if runlist else []
+        return [(resolve_path(pattern.format(run=r), root), r) for r in runs]
+    first, *rest = fnmatch.translate(full).split(re.escape(mark))
+    regex = re.compile(first + r"(?P<run>\d+)" + "(?P=run)".join(rest))
+    out: list[tuple[str, int | None]] = []
+    for path in sorted(glob.glob(full.replace(mark, "[0-9]*"))):
+        match = regex.fullmatch(path)
+        if match:
+            out.append((path, int(match["run"])))
+    return out
 
 
 def input_files(catalog: Catalog, dataset: Dataset, root: Path, count: bool) -> list[InputFile]:

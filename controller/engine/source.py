@@ -9,25 +9,13 @@ files, is reported to the caller as skipped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import awkward as ak
 import uproot
 
+from controller.engine.chunk import Chunk
 from controller.errors import DataError, WagonyardError
 from controller.records import FileSlice
-
-
-@dataclass(frozen=True)
-class Chunk:
-    events: ak.Array
-    path: str
-    entry_start: int
-    entry_stop: int
-
-    def __len__(self) -> int:
-        return self.entry_stop - self.entry_start
 
 
 def count_entries(path: str, tree: str) -> int:

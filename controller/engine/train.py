@@ -22,9 +22,9 @@ import hist
 from pydantic import ValidationError
 
 from controller.catalog.tasks import import_task
+from controller.engine.chunk import Chunk
 from controller.engine.merge import Histograms
 from controller.engine.plan import WagonInstance
-from controller.engine.source import Chunk
 from controller.engine.task import Hist, Task
 from controller.engine.views import Columns, as_column, view
 from controller.errors import DataError, TaskError, WagonyardError

@@ -58,9 +58,13 @@ class Columns:
         """The fields of a chunk as read, frozen."""
         layout = events.layout
         freeze(layout)
-        if not isinstance(layout, ak.contents.RecordArray):  # no column read: length only
-            return Columns(len(events), {})
-        return Columns(len(events), {name: layout.content(name) for name in layout.fields})
+        if isinstance(layout, ak.contents.RecordArray):  # as read: no copy, no projection
+            return Columns(len(events), {name: layout.content(name) for name in layout.fields})
+        # cut by a run list: an indexed record array; each field is projected through the index
+        read = {name: events[name].layout for name in events.fields}
+        for content in read.values():
+            freeze(content)
+        return Columns(len(events), read)
 
 
 def view(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from controller.catalog.catalog import Catalog
 from controller.catalog.models import Dataset
-from controller.engine.files import input_files
+from controller.engine.files import input_files, run_filter
 from controller.engine.merge import add_into
 from controller.engine.output import read_output
 from controller.engine.plan import instance_of, plan_train
@@ -195,6 +195,7 @@ class DatasetRun:
             metrics_interval_s=0.05,
             sample_each_chunk=True,
             read_columns=read,
+            run_filter=run_filter(self.catalog, self.ds),
         )
 
     def reproduce(self, name: str) -> str:

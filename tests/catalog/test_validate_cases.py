@@ -328,6 +328,14 @@ CASES = [
         2,
         "a dataset of type 'data' needs a 'runlist'",
     ),
+    case(
+        "data-by-paths-without-run-branch",
+        replace(DIMUON, "run_branch: Run\n", ""),
+        DIMUON,
+        2,
+        "a dataset of type 'data' with 'paths' needs a 'run_branch' (the branch holding each "
+        "event's run number), so that its run list can be applied",
+    ),
     # --- across files
     case(
         "same-name-in-two-subfolders",
