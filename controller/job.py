@@ -20,6 +20,7 @@ from controller.engine import source
 from controller.engine.chunk import Chunk
 from controller.engine.output import histogram_bytes, write_output
 from controller.engine.plan import WagonInstance, instance_of
+from controller.engine.progress import PROGRESS_NAME, Progress
 from controller.engine.runs import RunCut
 from controller.engine.train import (
     columns_to_read,
@@ -61,6 +62,7 @@ class JobSpec(BaseModel):
     metrics_interval_s: float = 0.25
     read_columns: list[str] = []  # read these too, even if no wagon asks (the baseline test)
     run_filter: RunFilter | None = None  # a 'data' dataset's run list, applied per event
+    memory_mb: int | None = None  # the dataset's limit: the sandbox's hard limit derives from it
     sample_each_chunk: bool = False
 
     def instances(self) -> list[WagonInstance]:
@@ -85,7 +87,9 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
         if on_chunk is not None:
             on_chunk(chunk)
 
+    progress = Progress(out_dir / PROGRESS_NAME, [s.path for s in spec.slices])
     with sampler:
+        process0, thread0 = time.process_time(), time.thread_time()
         wagons = load_wagons(Path(spec.catalog_dir), spec.instances())
         read = set(columns_to_read(wagons)) | set(spec.read_columns)
         cut = RunCut(spec.run_filter) if spec.run_filter is not None else None
@@ -97,7 +101,11 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
             on_bad_file=skip if spec.skip_bad_files else None,
             missing=missing_columns(wagons),
         )
-        events = run_chunks(wagons, cut.apply(chunks) if cut else chunks, chunk_done)
+        events = run_chunks(
+            wagons, cut.apply(chunks) if cut else chunks, chunk_done, progress.wagon
+        )
+        progress.done()
+        other_threads = (time.process_time() - process0) - (time.thread_time() - thread0)
         excluded = cut.excluded() if cut else []
         histograms = histograms_of(wagons)
         provenance: dict[str, Any] = {
@@ -127,6 +135,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
             for w in wagons
         ],
         wall_s=round(time.monotonic() - t0, 3),
+        other_threads_cpu_s=round(max(0.0, other_threads), 6),
         cpu_s=sampler.samples[-1].cpu_s,
         max_rss_mb=sampler.max_rss_mb(),
         max_pss_mb=sampler.max_pss_mb(),

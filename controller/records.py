@@ -84,6 +84,11 @@ class JobReport(_Record):
     wagons: list[WagonUsage]
     wall_s: float
     cpu_s: float
+    other_threads_cpu_s: float = Field(
+        0.0,
+        description="CPU of the job's threads other than the event loop's (threads a wagon "
+        "started among them): not in any wagon's own cpu_s",
+    )
     max_rss_mb: float
     max_pss_mb: float | None = None
     skipped: list[SkippedFile] = Field(default_factory=list)

@@ -8,6 +8,7 @@ attempt) and merges. The ``TrainRecord`` it keeps is the whole truth of the run.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 import time
@@ -26,6 +27,7 @@ from controller.engine.train import load_wagons
 from controller.errors import DataError, GridError
 from controller.grid.base import FINAL_STATES, Backend, JobRequest
 from controller.job import OUTPUT_NAME, JobSpec
+from controller.logs import excerpt
 from controller.policies import (
     EXPRESS_DONE_FRACTION,
     EXPRESS_FACTOR,
@@ -45,6 +47,7 @@ from controller.records import (
     TrainRecord,
     WagonUsage,
 )
+from controller.secrets import Masker
 
 LOG_TAIL_BYTES = 4000
 
@@ -111,14 +114,12 @@ def _attempt_dir(spec: JobSpec, attempt: int) -> Path:
     return Path(spec.output_dir) / f"attempt-{attempt}"
 
 
+_MASKER = Masker.of(os.environ)
+
+
 def _tail(path: Path) -> str:
-    try:
-        with path.open("rb") as f:
-            f.seek(0, 2)
-            f.seek(max(0, f.tell() - LOG_TAIL_BYTES))
-            return f.read().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
+    """The end of a job's log, secrets masked."""
+    return excerpt(path, 0, LOG_TAIL_BYTES, _MASKER)[1]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-}
-debs=(git)
+debs=(git bubblewrap)
 if [ "$mode" = "--test" ]; then
   debs+=(chromium slurmctld slurmd slurm-client munge)
 fi

@@ -9,6 +9,8 @@ must be pinned with ``package:``. Adapter: imports analysts' code through
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import tempfile
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -27,33 +29,91 @@ from controller.catalog.problems import Problem
 from controller.catalog.tasks import ROOT_PACKAGE, import_task
 from controller.catalog.yamlsource import json_path
 from controller.engine.task import Task
-from controller.errors import TaskError
+from controller.errors import TaskError, WagonyardError
+from controller.imports import DEFAULT_TIMEOUT_S, Reporter, run_child
 
 
-def check_tasks(catalog: Catalog, keys: Mapping[str, Positions] | None = None) -> list[Problem]:
-    """Problems of every wagon's task and config; ``keys`` are the files' key positions."""
-    imported: dict[tuple[Path, str], type[Task] | TaskError] = {}
+def check_tasks(
+    catalog: Catalog, keys: Mapping[str, Positions] | None = None, repo_root: Path | None = None
+) -> list[Problem]:
+    """Problems of every wagon's task, config and columns.
+
+    The tasks are imported and checked in a sandboxed child process (``taskjob``), each module
+    under a time limit: a module that hangs, exits or crashes at import is a problem at the
+    ``task`` of every wagon using it, and the other wagons are still checked.
+    """
+    if not catalog.wagons:
+        return []
+    request = {
+        "catalog": str(catalog.root.resolve()),
+        "repo_root": str(repo_root.resolve()) if repo_root else None,
+    }
+    with tempfile.TemporaryDirectory(prefix="wagonyard-taskcheck-") as tmp:
+        run = run_child("controller.catalog.taskjob", request, Path(tmp), import_timeout())
     problems: list[Problem] = []
-    folders: dict[str, Path] = {}
     declared: dict[str, Declared] = {}
-    for ref, entry in catalog.wagons.items():
-        analysis = ref.split("/", 1)[0]
-        if analysis not in folders:
-            folders[analysis] = catalog.analysis_dir(analysis)
-        folder = folders[analysis]
-        spec = entry.model.task
-        if (folder, spec) not in imported:
-            imported[folder, spec] = _import(folder, spec)
-        task = imported[folder, spec]
-        if isinstance(task, TaskError):
-            problems.append(_at(entry, ("task",), str(task), _import_hint(str(task))))
+    for line in run.results:
+        entry = catalog.wagons.get(str(line.get("ref")))
+        if entry is None:
             continue
-        problems.extend(_check_package(entry, task))
-        problems.extend(_check_config(entry, task, (keys or {}).get(entry.path, {})))
-        declared[ref] = Declared(tuple(task.columns), tuple(task.produces))
+        for p in line["problems"]:
+            problems.append(Problem(**{**p, "path": entry.path}))
+        if line.get("declared") is not None:
+            columns, produces = line["declared"]
+            declared[line["ref"]] = Declared(tuple(columns), tuple(produces))
+    for entry in catalog.wagons.values():
+        module = module_file(entry)
+        if module in run.failed:
+            message = (
+                f"cannot import task '{entry.model.task}': importing {module} {run.failed[module]}"
+            )
+            hint = "a module must import quickly, without exiting or starting work"
+            problems.append(_at(entry, ("task",), message, hint))
     if declared:
         problems.extend(check_columns(catalog, declared, dataset_branches(catalog)))
     return problems
+
+
+def import_timeout() -> float:
+    """Seconds one module may take to import: $WAGONYARD_IMPORT_TIMEOUT, else 60."""
+    raw = os.environ.get("WAGONYARD_IMPORT_TIMEOUT", "")
+    try:
+        return float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError as exc:
+        raise WagonyardError(
+            f"WAGONYARD_IMPORT_TIMEOUT={raw!r} is not a number of seconds"
+        ) from exc
+
+
+def module_file(entry: Entry[Wagon]) -> str:
+    """The file of a wagon's task module, as the import checks name it."""
+    folder = entry.path.rsplit("/wagons/", 1)[0]
+    module = entry.model.task.partition(":")[0]
+    return f"{folder}/{module.replace('.', '/')}.py"
+
+
+def task_results(catalog: Catalog, keys: Mapping[str, Positions], reporter: Reporter) -> None:
+    """The child's work: import each module once (announced), check each wagon against it."""
+    imported: dict[tuple[Path, str], type[Task] | TaskError] = {}
+    for ref, entry in sorted(catalog.wagons.items()):
+        module = module_file(entry)
+        if module in reporter.skip:
+            continue
+        folder, spec = catalog.analysis_dir(ref.split("/", 1)[0]), entry.model.task
+        if (folder, spec) not in imported:
+            with reporter.importing(module):
+                imported[folder, spec] = _import(folder, spec)
+        task = imported[folder, spec]
+        if isinstance(task, TaskError):
+            found = [_at(entry, ("task",), str(task), _import_hint(str(task)))]
+            reporter.result({"ref": ref, "problems": [p.to_json() for p in found]})
+            continue
+        found = _check_package(entry, task)
+        found.extend(_check_config(entry, task, keys.get(entry.path, {})))
+        declared = [list(task.columns), list(task.produces)]
+        reporter.result(
+            {"ref": ref, "problems": [p.to_json() for p in found], "declared": declared}
+        )
 
 
 def _import(folder: Path, spec: str) -> type[Task] | TaskError:
@@ -63,6 +123,8 @@ def _import(folder: Path, spec: str) -> type[Task] | TaskError:
         return exc
     except SystemExit as exc:  # analysts' module code may call sys.exit()
         return TaskError(f"importing task '{spec}' called sys.exit({exc.code})")
+    except BaseException as exc:  # KeyboardInterrupt and the like, raised by the module
+        return TaskError(f"importing task '{spec}' raised {type(exc).__name__}: {exc}")
 
 
 def _import_hint(message: str) -> str:

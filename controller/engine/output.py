@@ -26,12 +26,15 @@ def write_output(path: Path, histograms: Histograms, provenance: dict[str, Any])
     """Write the file atomically (temporary name, then rename); return its size in bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with uproot.recreate(tmp) as f:
-        for directory in sorted(histograms):
-            for name in sorted(histograms[directory]):
-                f[f"{directory}/{name}"] = histograms[directory][name]
-        f[PROVENANCE_KEY] = json.dumps(provenance, sort_keys=True)
-    os.replace(tmp, path)
+    try:
+        with uproot.recreate(tmp) as f:
+            for directory in sorted(histograms):
+                for name in sorted(histograms[directory]):
+                    f[f"{directory}/{name}"] = histograms[directory][name]
+            f[PROVENANCE_KEY] = json.dumps(provenance, sort_keys=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path.stat().st_size
 
 

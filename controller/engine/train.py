@@ -22,6 +22,7 @@ import hist
 from pydantic import ValidationError
 
 from controller.catalog.tasks import import_task
+from controller.engine.blame import blame, where
 from controller.engine.chunk import Chunk
 from controller.engine.merge import Histograms
 from controller.engine.plan import WagonInstance
@@ -47,6 +48,10 @@ class LoadedWagon:
     events: int = 0
     from_file: tuple[str, ...] = ()  # columns read from the file
     from_products: dict[str, str] = field(default_factory=dict)  # column -> producer's ref
+    booked: frozenset[str] = frozenset()  # the names book() returned
+
+    def __post_init__(self) -> None:
+        self.booked = frozenset(self.hists)
 
     @property
     def directory(self) -> str:
@@ -183,25 +188,35 @@ def run_chunks(
     wagons: list[LoadedWagon],
     chunks: Iterable[Chunk],
     on_chunk: Callable[[Chunk], None] | None = None,
+    on_wagon: Callable[[int, Chunk], None] | None = None,
 ) -> int:
-    """Hand every chunk to every wagon in order; return the number of events processed."""
+    """Hand every chunk to every wagon in order; return the number of events processed.
+
+    ``on_wagon(index, chunk)`` is told which wagon is about to run (so that a job ended from
+    inside a wagon can still be blamed on it). A wagon's CPU is its own thread's time in its
+    ``process``: threads it starts are the job's other-thread CPU.
+    """
     events_total = 0
     for chunk in chunks:
         columns = Columns.of(chunk.events)
         products: dict[str, dict[str, ak.contents.Content]] = {}
-        for w in wagons:
-            t0 = time.process_time()
+        for index, w in enumerate(wagons):
+            if on_wagon is not None:
+                on_wagon(index, chunk)
+            t0 = time.thread_time()
             mine = {c: products[ref][c] for c, ref in w.from_products.items()}
             events = view(columns, w.from_file, mine)
             try:
                 derived = w.task.process(events, w.hists)
-            except Exception as exc:
-                raise TaskError(_blame(w, chunk, exc)) from exc
+            except BaseException as exc:  # analysts' code: sys.exit and the like are theirs too
+                raise TaskError(blame(w.directory, chunk, exc)) from exc
+            if w.hists.keys() != w.booked:
+                raise TaskError(_vanished(w, chunk))
             if w.produces:
                 products[w.instance.ref] = _products(w, chunk, derived)
             elif derived:
                 _products(w, chunk, derived)  # raises: it returned columns it does not declare
-            w.cpu_s += time.process_time() - t0
+            w.cpu_s += time.thread_time() - t0
             w.events += len(chunk)
         events_total += len(chunk)
         if on_chunk is not None:
@@ -209,18 +224,16 @@ def run_chunks(
     return events_total
 
 
-def _where(chunk: Chunk) -> str:
-    return f"while processing {chunk.path} entries {chunk.entry_start}-{chunk.entry_stop}"
-
-
-def _blame(w: LoadedWagon, chunk: Chunk, exc: Exception) -> str:
-    if isinstance(exc, ValueError) and "read-only" in str(exc):
-        return (
-            f"wagon {w.directory} tried to write into its input events ({exc}) {_where(chunk)}: "
-            "the events are shared by every wagon of the train and are read-only; work on a "
-            "copy (np.array(events.x) or ak.copy) or a new column"
-        )
-    return f"wagon {w.directory} raised {type(exc).__name__}: {exc} {_where(chunk)}"
+def _vanished(w: LoadedWagon, chunk: Chunk) -> str:
+    gone = sorted(w.booked - w.hists.keys())
+    new = sorted(str(k) for k in w.hists.keys() - w.booked)
+    what = f"its booked histogram(s) {', '.join(gone)} vanished" if gone else ""
+    if new:
+        what += ("; " if what else "") + f"it added {', '.join(new)}, which it did not book"
+    return (
+        f"wagon {w.directory}: {what} {where(chunk)}; process() fills the histograms book() "
+        "returned, in place"
+    )
 
 
 def _products(w: LoadedWagon, chunk: Chunk, derived: object) -> dict[str, ak.contents.Content]:
@@ -232,30 +245,38 @@ def _products(w: LoadedWagon, chunk: Chunk, derived: object) -> dict[str, ak.con
         raise TaskError(
             f"wagon {w.directory}: process() returned {type(derived).__name__}, not a mapping "
             f"of its declared columns ({', '.join(declared) or 'it declares none'}) "
-            f"{_where(chunk)}"
+            f"{where(chunk)}"
         )
     undeclared = sorted(str(k) for k in derived if k not in declared)
     if undeclared:
         raise TaskError(
             f"wagon {w.directory}: process() returned columns it does not declare in "
-            f"'produces': {', '.join(undeclared)} {_where(chunk)}; declare them "
+            f"'produces': {', '.join(undeclared)} {where(chunk)}; declare them "
             "(produces = (...)) or stop returning them"
         )
     missing = [c for c in declared if c not in derived]
     if missing:
         raise TaskError(
             f"wagon {w.directory}: process() did not return its declared column(s) "
-            f"{', '.join(missing)} {_where(chunk)}"
+            f"{', '.join(missing)} {where(chunk)}"
         )
     out: dict[str, ak.contents.Content] = {}
     for name in declared:
         column = as_column(derived[name], len(chunk))
         if isinstance(column, str):
-            raise TaskError(f"wagon {w.directory}: its column '{name}' {column} {_where(chunk)}")
+            raise TaskError(f"wagon {w.directory}: its column '{name}' {column} {where(chunk)}")
         out[name] = column
     return out
 
 
 def histograms_of(wagons: list[LoadedWagon]) -> Histograms:
     """The filled histograms by wagon directory (wagons that book nothing have none)."""
+    for w in wagons:
+        wrong = {k: type(v).__name__ for k, v in w.hists.items() if not isinstance(v, hist.Hist)}
+        if wrong:
+            what = ", ".join(f"'{k}' is now a {t}" for k, t in sorted(wrong.items()))
+            raise TaskError(
+                f"wagon {w.directory}: its outputs are not histograms any more ({what}); "
+                "process() fills the histograms book() returned, in place"
+            )
     return {w.directory: w.hists for w in wagons if w.hists}

@@ -42,6 +42,7 @@ class Figures(BaseModel):
     pss_slope_kb_per_event: float = 0.0
     cpu_ms_per_event: float = 0.0
     wagon_cpu_ms_per_event: float = 0.0
+    other_threads_cpu_ms_per_event: float = 0.0  # threads besides the event loop's
     wall_ms_per_event: float = 0.0
     events_per_s: float = 0.0
     output_bytes: int = 0
@@ -65,6 +66,7 @@ def figures(
     output_bytes: int,
     log_bytes: int,
     wagon_cpu_s: float = 0.0,
+    other_threads_cpu_s: float = 0.0,
 ) -> Figures:
     """Figures from the sampled memory and CPU; the loop is where events were counted.
 
@@ -93,6 +95,9 @@ def figures(
         ),
         cpu_ms_per_event=round(1000 * loop_cpu / events, 5) if events else 0.0,
         wagon_cpu_ms_per_event=round(1000 * wagon_cpu_s / events, 5) if events else 0.0,
+        other_threads_cpu_ms_per_event=(
+            round(1000 * other_threads_cpu_s / events, 5) if events else 0.0
+        ),
         wall_ms_per_event=round(1000 * loop_wall / events, 5) if events else 0.0,
         events_per_s=round(events / loop_wall, 1) if events else 0.0,
         output_bytes=output_bytes,

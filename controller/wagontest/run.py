@@ -8,12 +8,9 @@ captured, its memory and CPU sampled, and a command that reproduces it.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
-import signal
-import subprocess
-import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,13 +21,14 @@ from controller.catalog.models import Dataset
 from controller.engine.files import input_files, run_filter
 from controller.engine.merge import add_into
 from controller.engine.output import read_output
-from controller.engine.plan import instance_of, plan_train
-from controller.engine.train import columns_to_read, load_wagons
 from controller.errors import DataError, MergeError, WagonyardError
 from controller.job import JobSpec
-from controller.records import FileSlice, JobReport, WagonInTrain
+from controller.records import FileSlice, WagonInTrain
+from controller.secrets import Masker
+from controller.wagontest.describe import FULL, REST, Described, describe, wagon_key
 from controller.wagontest.interact import differences
-from controller.wagontest.judge import Figures, Sample, figures, judge
+from controller.wagontest.judge import Figures, figures, judge
+from controller.wagontest.process import run_process
 from controller.wagontest.report import (
     CaseKind,
     CaseReport,
@@ -40,20 +38,7 @@ from controller.wagontest.report import (
     passed,
 )
 
-LOG_HEAD, LOG_TAIL = 2_000, 8_000
 Previous = Callable[[str, str], CaseReport | None]
-
-
-@dataclass
-class Outcome:
-    """What one test process did."""
-
-    ok: bool
-    message: str
-    report: JobReport | None
-    samples: list[Sample] = field(default_factory=list)
-    log_bytes: int = 0
-    log: str = ""
 
 
 def test_sample(catalog: Catalog, ds: Dataset, data_root: Path) -> list[FileSlice]:
@@ -95,70 +80,6 @@ def halves(slices: list[FileSlice]) -> tuple[list[FileSlice], list[FileSlice]]:
     return first, second
 
 
-def _log_excerpt(path: Path) -> tuple[int, str]:
-    size = path.stat().st_size if path.exists() else 0
-    with path.open("rb") as f:
-        if size <= LOG_HEAD + LOG_TAIL:
-            return size, f.read().decode(errors="replace")
-        head = f.read(LOG_HEAD)
-        f.seek(size - LOG_TAIL)
-        tail = f.read()
-    cut = size - LOG_HEAD - LOG_TAIL
-    return size, (
-        head.decode(errors="replace")
-        + f"\n[... {cut:,} bytes of the log left out ...]\n"
-        + tail.decode(errors="replace")
-    )
-
-
-def _error_line(log: str) -> str:
-    for line in reversed(log.splitlines()):
-        if line.startswith("wagonyard: "):
-            return line.removeprefix("wagonyard: ").removeprefix("error: ")
-    lines = [line for line in log.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
-
-
-def run_process(spec: JobSpec, timeout_s: float) -> Outcome:
-    """Run ``spec`` as ``python -m controller job`` in its own session, killed at the timeout."""
-    work = Path(spec.output_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    spec_path = work / "job.json"
-    spec_path.write_text(spec.model_dump_json(indent=1) + "\n")
-    log_path = work / "log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "controller", "job", str(spec_path)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            code = proc.wait(timeout=timeout_s)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            code, timed_out = proc.wait(), True
-    log_bytes, text = _log_excerpt(log_path)
-    outcome = Outcome(ok=False, message="", report=None, log_bytes=log_bytes, log=text)
-    if timed_out:
-        outcome.message = f"timeout: still running after {timeout_s:g} s; killed"
-    elif code < 0:
-        outcome.message = f"crashed: killed by signal {signal.Signals(-code).name}"
-    elif code != 0:
-        outcome.message = _error_line(text)
-    else:
-        try:
-            outcome.report = JobReport.model_validate_json((work / "report.json").read_text())
-            metrics = json.loads((work / "metrics.json").read_text())
-            outcome.samples = [Sample.model_validate(s) for s in metrics["samples"]]
-            outcome.ok = True
-        except (OSError, ValueError) as exc:
-            outcome.message = f"the job ended without its report: {exc}"
-    return outcome
-
-
 @dataclass
 class DatasetRun:
     """The tests of one dataset, sharing the test sample and the baseline."""
@@ -169,6 +90,7 @@ class DatasetRun:
     work: Path
     commit: str
     previous: Previous
+    masker: Masker
     baseline: Figures | None = None
     outputs: dict[str, Path] = field(default_factory=dict)  # output file by test name
 
@@ -196,6 +118,7 @@ class DatasetRun:
             sample_each_chunk=True,
             read_columns=read,
             run_filter=run_filter(self.catalog, self.ds),
+            memory_mb=self.ds.limits.memory_mb,
         )
 
     def reproduce(self, name: str) -> str:
@@ -204,11 +127,27 @@ class DatasetRun:
             return f"{base} --wagon {name}"
         return base
 
+    def not_run(self, kind: CaseKind, name: str, why: str) -> CaseReport:
+        """A test that could not start: its wagons could not be loaded."""
+        report = CaseReport(
+            kind=kind,
+            name=name,
+            dataset=self.dataset,
+            status="failed",
+            inputs=self.sample,
+            reasons=[why],
+            reproduce=self.reproduce(name),
+        )
+        before = self.previous(self.dataset, name)
+        if before is not None:
+            report.previous_status, report.previous = before.status, before.figures
+        return report
+
     def case(
         self, kind: CaseKind, name: str, wagons: list[WagonInTrain], read: list[str] | None = None
     ) -> CaseReport:
         spec = self.spec(name if kind != "train" else "full-train", wagons, self.sample, read or [])
-        outcome = run_process(spec, self.ds.limits.test_timeout_s)
+        outcome = run_process(spec, self.ds.limits.test_timeout_s, self.masker)
         report = CaseReport(
             kind=kind,
             name=name,
@@ -234,6 +173,7 @@ class DatasetRun:
             outcome.report.output_bytes,
             outcome.log_bytes,
             sum(w.cpu_s for w in outcome.report.wagons),
+            outcome.report.other_threads_cpu_s,
         )
         report.figures = f
         own_cpu = None
@@ -243,13 +183,13 @@ class DatasetRun:
                 max_pss_mb=round(f.max_pss_mb - self.baseline.max_pss_mb, 2),
                 output_bytes=f.output_bytes - self.baseline.output_bytes,
             )
-            own_cpu = f.wagon_cpu_ms_per_event if kind == "wagon" else None
+            if kind == "wagon":  # its own code, and the threads it started (over the baseline's)
+                extra = (
+                    f.other_threads_cpu_ms_per_event - self.baseline.other_threads_cpu_ms_per_event
+                )
+                own_cpu = round(f.wagon_cpu_ms_per_event + max(0.0, extra), 5)
         report.status, report.reasons = judge(f, self.ds.limits, own_cpu)
         return report
-
-
-def _instances(catalog: Catalog, dataset: str, refs: list[str] | None) -> list[WagonInTrain]:
-    return [w.describe() for w in load_wagons(catalog.root, plan_train(catalog, dataset, refs))]
 
 
 def merge_case(run: DatasetRun, wagons: list[WagonInTrain]) -> tuple[CaseReport, dict[str, str]]:
@@ -266,7 +206,8 @@ def merge_case(run: DatasetRun, wagons: list[WagonInTrain]) -> tuple[CaseReport,
     )
     outputs = []
     for label, slices in (("merge-a", first), ("merge-b", second)):
-        outcome = run_process(run.spec(label, wagons, slices, []), run.ds.limits.test_timeout_s)
+        spec = run.spec(label, wagons, slices, [])
+        outcome = run_process(spec, run.ds.limits.test_timeout_s, run.masker)
         if not outcome.ok or outcome.report is None:
             case.reasons = [f"{label}: {outcome.message}"]
             return case, {}
@@ -310,6 +251,11 @@ def run_tests(
     )
     if not concerned:
         raise WagonyardError("nothing to test: the selected wagons are enabled on no dataset")
+    now = datetime.now(UTC)
+    test_id = f"test-{now:%Y%m%d-%H%M%S}"
+    work.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f"{test_id}-", dir=work))  # never an earlier run's
+    masker = Masker.of(os.environ)
     results = []
     for dataset in concerned:
         ds = catalog.datasets[dataset].model
@@ -318,20 +264,33 @@ def run_tests(
         except WagonyardError as exc:  # no files, unreadable files: say so, test the rest
             results.append(DatasetTests(dataset=dataset, cases=[_unreadable(dataset, str(exc))]))
             continue
-        run = DatasetRun(catalog, dataset, sample, work, commit, previous)
+        run = DatasetRun(catalog, dataset, sample, fresh, commit, previous, masker)
         tested = sorted(r for r in selected if r in catalog.enabled_on(dataset))
         # the full train is what the controller would compose with these wagons in it: the
         # tested ones and every other enabled wagon whose latest test passed
         others = [r for r in catalog.enabled_on(dataset) if r not in selected]
         passing = [r for r in others if passed(previous(dataset, r))]
-        full = _instances(catalog, dataset, tested + passing)
-        cases = [run.case("baseline", "baseline", [], read=_columns(catalog, full))]
+        plans = describe(catalog, dataset, tested, passing, fresh / dataset / "describe", masker)
+        full_plan = plans.get(FULL, "no wagon could be loaded")
+        full = full_plan.wagons if isinstance(full_plan, Described) else []
+        read = full_plan.columns if isinstance(full_plan, Described) else []
+        cases = [run.case("baseline", "baseline", [], read=read)]
         run.baseline = cases[0].figures
         statuses: dict[str, CaseReport] = {}
         for ref in tested:
-            statuses[ref] = run.case("wagon", ref, _instances(catalog, dataset, [ref]))
+            plan = plans.get(wagon_key(ref), "it could not be loaded")
+            if isinstance(plan, Described):
+                statuses[ref] = run.case("wagon", ref, plan.wagons)
+            else:
+                statuses[ref] = run.not_run("wagon", ref, plan)
             cases.append(statuses[ref])
-        train = run.case("train", "full train", full)
+        if isinstance(full_plan, Described):
+            train = run.case("train", "full train", full)
+        else:
+            train = run.not_run("train", "full train", full_plan)
+        not_loaded = sorted(r for r in tested if not isinstance(plans.get(wagon_key(r)), Described))
+        if not_loaded and isinstance(full_plan, Described):
+            train.reasons.append(f"left out, could not be loaded: {', '.join(not_loaded)}")
         left_out = sorted(set(others) - set(passing))
         if left_out:
             train.reasons.append(
@@ -339,7 +298,7 @@ def run_tests(
                 "composes only wagons whose latest test is done or warning)"
             )
         if passed(train):
-            _check_interactions(run, train, statuses, full, passing)
+            _check_interactions(run, train, statuses, full, plans.get(REST), passing)
         cases.append(train)
         healthy = [
             w for w in full if statuses.get(w.ref) is None or statuses[w.ref].status != "failed"
@@ -351,9 +310,8 @@ def run_tests(
                 statuses[ref].status = "failed"
                 statuses[ref].reasons.append(why)
         results.append(DatasetTests(dataset=dataset, cases=cases))
-    now = datetime.now(UTC)
     return TestReport(
-        test_id=f"test-{now:%Y%m%d-%H%M%S}",
+        test_id=test_id,
         created=now,
         catalog_commit=commit,
         selected=selected,
@@ -366,6 +324,7 @@ def _check_interactions(
     train: CaseReport,
     alone: dict[str, CaseReport],
     full: list[WagonInTrain],
+    rest: Described | str | None,
     untested: list[str],
 ) -> None:
     """Fail the full train if a wagon's histograms there differ from its histograms alone.
@@ -378,17 +337,20 @@ def _check_interactions(
         for ref, case in sorted(alone.items())
         if passed(case) and ref in run.outputs
     ]
-    if untested:
-        rest = _instances(run.catalog, run.dataset, untested)
-        spec = run.spec("train-without-tested", rest, run.sample, [])
-        outcome = run_process(spec, run.ds.limits.test_timeout_s)
+    if untested and not isinstance(rest, Described):
+        train.reasons.append(
+            f"the wagons not tested now could not be checked for interactions: {rest}"
+        )
+    elif untested and isinstance(rest, Described):
+        spec = run.spec("train-without-tested", rest.wagons, run.sample, [])
+        outcome = run_process(spec, run.ds.limits.test_timeout_s, run.masker)
         if outcome.report is None:
             train.reasons.append(
                 "the wagons not tested now could not be checked for interactions: their train "
                 f"alone failed ({outcome.message})"
             )
         else:
-            enabled = {w.directory for w in rest if w.ref in untested}
+            enabled = {w.directory for w in rest.wagons if w.ref in untested}
             references.append((sorted(enabled), Path(outcome.report.output)))
     try:
         in_train, _ = read_output(run.outputs["full train"])
@@ -420,7 +382,3 @@ def _unreadable(dataset: str, why: str) -> CaseReport:
         status="failed",
         reasons=[f"the test sample cannot be read: {why}"],
     )
-
-
-def _columns(catalog: Catalog, wagons: list[WagonInTrain]) -> list[str]:
-    return columns_to_read(load_wagons(catalog.root, [instance_of(w) for w in wagons]))
