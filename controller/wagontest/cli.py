@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
 
 from controller.options import catalog_option, data_dir_option
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C."""
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 @click.command("test")
@@ -99,15 +108,24 @@ def test_command(
     def previous(dataset: str, name: str) -> CaseReport | None:
         return previous_case(store, dataset, name) if store else None
 
-    report = run_tests(
-        catalog,
-        selected,
-        default_data_dir(data_dir),
-        work,
-        commit,
-        previous,
-        datasets or None,
-    )
+    signal.signal(signal.SIGTERM, _interrupt)  # a SIGTERM stops the jobs as Ctrl-C does
+    try:
+        report = run_tests(
+            catalog,
+            selected,
+            default_data_dir(data_dir),
+            work,
+            commit,
+            previous,
+            datasets or None,
+        )
+    except KeyboardInterrupt as exc:
+        click.echo(
+            "wagonyard: interrupted: the running test job was stopped, with every process it "
+            "started; nothing was recorded",
+            err=True,
+        )
+        raise SystemExit(143 if isinstance(exc, Terminated) else 130) from exc
     text = markdown(report)
     click.echo(text)
     if markdown_path:

@@ -114,3 +114,14 @@ class BurnsInAThread(Good):
             _burners[0].start()
         time.sleep(0.05)  # let the thread run (sleeping costs this thread no CPU)
         super().process(events, out)
+
+
+class HangsWithAChild(Good):
+    """Starts a child, then never returns: for the interruption test."""
+
+    def process(self, events: ak.Array, out: dict[str, hist.Hist]) -> None:
+        subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(600)", LEFTOVER],
+            start_new_session=True,
+        )
+        time.sleep(600)

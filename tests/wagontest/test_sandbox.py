@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,37 @@ def test_cpu_of_a_thread_the_wagon_started_is_billed_to_it(runs: tuple[Run, Run,
     assert case.figures.other_threads_cpu_ms_per_event > 0.3
     assert case.status == "warning"
     assert any(r.startswith("CPU:") for r in case.reasons), case.reasons
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signal_number", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_interrupting_the_command_stops_its_jobs_and_says_so(
+    tmp_path: Path, signal_number: int, code: int
+) -> None:
+    catalog = make_catalog(tmp_path)
+    wagons = catalog / "analyses" / "sandboxed" / "wagons"
+    for path in wagons.iterdir():
+        path.unlink()
+    wagon = {
+        "name": "hangs",
+        "task": "tasks:HangsWithAChild",
+        "enabled": [{"dataset": "zmumu-tight"}],
+    }
+    (wagons / "hangs.yaml").write_text(yaml.safe_dump(wagon))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "controller", "test", "--catalog", str(catalog),
+         "--wagon", "sandboxed/hangs", "--work", str(tmp_path / "work")],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not leftovers() and time.monotonic() < deadline:  # the wagon is in its test
+        time.sleep(0.1)
+    assert leftovers(), "the hanging wagon never started"
+    proc.send_signal(signal_number)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "wagonyard: interrupted: the running test job was stopped" in err
+    assert "Traceback" not in err
+    time.sleep(0.5)
+    assert leftovers() == []
