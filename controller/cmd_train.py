@@ -193,7 +193,10 @@ def merge_command(output: Path, fan_in: int, inputs: tuple[Path, ...]) -> None:
 
 @click.command("job", hidden=True)
 @click.argument("spec_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def job_command(spec_path: Path) -> None:
+@click.option(
+    "--sandbox", is_flag=True, help="Run the job inside the sandbox (what grid backends ask for)."
+)
+def job_command(spec_path: Path, sandbox: bool) -> None:
     """Run one grid job from its JSON spec (what grid backends execute)."""
     from controller.job import JobSpec, run_job
 
@@ -201,6 +204,10 @@ def job_command(spec_path: Path) -> None:
         spec = JobSpec.model_validate_json(spec_path.read_text())
     except ValidationError as exc:
         raise WagonyardError(f"{spec_path}: not a valid job spec: {exc}") from exc
+    if sandbox:
+        from controller.sandbox import run_sandboxed
+
+        sys.exit(run_sandboxed(spec_path.resolve(), spec))
     report = run_job(spec)
     click.echo(
         f"job {spec.name}: {report.events} events in {report.wall_s:.2f} s, "

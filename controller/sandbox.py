@@ -15,6 +15,7 @@ Adapter: processes and the file system.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import os
 import resource
@@ -25,8 +26,12 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from controller.secrets import looks_secret
+
+if TYPE_CHECKING:
+    from controller.job import JobSpec
 
 # What passes from the caller's environment; anything named like a secret never does.
 ALLOWED = (
@@ -144,19 +149,60 @@ def command(argv: list[str], box: Sandbox) -> list[str]:
 
 
 def limits(box: Sandbox) -> Callable[[], None]:
-    """What the child does before exec: its own session, and the memory limit."""
+    """What the child does before exec: its own session, the memory limit, and (without
+    bwrap's --die-with-parent) death when its parent dies."""
     size = box.address_space_bytes
+    prctl = _prctl() if box.die_with_parent else None
 
     def apply() -> None:
         os.setsid()
         if size is not None:
             resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
     return apply
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _prctl() -> Callable[[int, int], int] | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def run_sandboxed(spec_path: Path, spec: JobSpec) -> int:
+    """Run a grid job in the sandbox and wait for it: its exit code. A SIGTERM (a cancelled
+    or timed-out job) kills the sandbox whole."""
+    box = Sandbox(
+        workdir=Path(spec.output_dir),
+        network=any("://" in s.path for s in spec.slices),
+        memory_mb=spec.memory_mb,
+    )
+    argv = [*PYTHON, "-m", "controller", "job", str(spec_path)]
+    proc = start(argv, box, stdout=None, stderr=None)
+
+    def stop(signum: int, frame: object) -> None:
+        kill_all(proc)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        code = proc.wait()
+    finally:
+        kill_all(proc)
+    return code if code >= 0 else 128 - code
+
+
 def start(
-    argv: list[str], box: Sandbox, stdout: int | object, stderr: int | object = subprocess.STDOUT
+    argv: list[str],
+    box: Sandbox,
+    stdout: int | object | None,
+    stderr: int | object | None = subprocess.STDOUT,
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` in the sandbox, in a session of its own, with a cleared environment."""
     return subprocess.Popen(

@@ -102,6 +102,7 @@ def compose(
             output_dir=str(job_dir),
             skip_bad_files=ds.splitting.skip_bad_files,
             run_filter=runs,
+            memory_mb=ds.limits.memory_mb,
         )
         job_dir.mkdir(parents=True, exist_ok=True)
         (job_dir / "job.json").write_text(spec.model_dump_json(indent=1) + "\n")
@@ -114,12 +115,9 @@ def _attempt_dir(spec: JobSpec, attempt: int) -> Path:
     return Path(spec.output_dir) / f"attempt-{attempt}"
 
 
-_MASKER = Masker.of(os.environ)
-
-
 def _tail(path: Path) -> str:
     """The end of a job's log, secrets masked."""
-    return excerpt(path, 0, LOG_TAIL_BYTES, _MASKER)[1]
+    return excerpt(path, 0, LOG_TAIL_BYTES, Masker.of(os.environ))[1]
 
 
 @dataclass(frozen=True)
@@ -203,7 +201,14 @@ class _Run:
         if isinstance(unit, JobRecord):
             spec = self.specs[unit.name].model_copy(update={"output_dir": str(where)})
             (where / "job.json").write_text(spec.model_dump_json(indent=1) + "\n")
-            command = [sys.executable, "-m", "controller", "job", str(where / "job.json")]
+            command = [
+                sys.executable,
+                "-m",
+                "controller",
+                "job",
+                "--sandbox",
+                str(where / "job.json"),
+            ]
         else:
             inputs = [self._output_of(name) for name in unit.inputs]
             unit.output = str(where / OUTPUT_NAME)

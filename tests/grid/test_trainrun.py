@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
 import shutil
 import signal
@@ -13,6 +13,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 
@@ -64,11 +65,17 @@ class CorruptingBackend(LocalBackend):
 
 
 def killer(out: Path, stop: threading.Event) -> None:
-    """Kill job 0's first attempt once it is well into its work, as a node failure would."""
+    """Kill job 0's first attempt once it is well into its work, as a node failure would:
+    every process working in its directory (the job runs in a sandbox with its own PID
+    namespace, so the PID it sees is not the host's)."""
     while not stop.is_set():
         found = next(out.glob("*/jobs/0000/attempt-1/started"), None)
         if found is not None:
-            os.kill(int(found.read_text()), signal.SIGKILL)
+            where = str(found.parent.resolve())
+            for proc in psutil.process_iter(["cwd"]):
+                if proc.info["cwd"] == where:
+                    with contextlib.suppress(psutil.Error):
+                        proc.send_signal(signal.SIGKILL)
             return
         time.sleep(0.1)
 
