@@ -4,22 +4,20 @@ written outside the job's own directory, and the train's result is still right."
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from controller.catalog.loader import load_valid_catalog
 from controller.engine.output import read_output
 from controller.grid.local import LocalBackend
 from controller.trainrun import RunPolicy, compose, run
+from tests.catalogs import with_analysis
 from tests.wagontest.sandbox_tasks import TOKEN
 from tests.wagontest.test_sandbox import leftovers
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
-REPO_CATALOG = HERE.parents[1] / "catalog"
 WAGONS = {
     "good": "Good",
     "leaves": "LeavesAChild",
@@ -34,18 +32,9 @@ def test_a_train_of_hostile_wagons_on_the_local_grid(
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    catalog_dir = tmp_path / "catalog"
-    shutil.copytree(REPO_CATALOG, catalog_dir, ignore=shutil.ignore_patterns("__pycache__"))
-    analysis = catalog_dir / "analyses" / "hostile"
-    (analysis / "wagons").mkdir(parents=True)
-    shutil.copy(HERE.parent / "wagontest" / "sandbox_tasks.py", analysis / "tasks.py")
-    (analysis / "analysis.yaml").write_text("name: hostile\ntitle: H\ngroup: QA\nmembers: [a]\n")
-    for name, cls in WAGONS.items():
-        wagon = {"name": name, "task": f"tasks:{cls}", "enabled": [{"dataset": "hzz-free"}]}
-        (analysis / "wagons" / f"{name}.yaml").write_text(yaml.safe_dump(wagon))
-    ds = yaml.safe_load((catalog_dir / "datasets" / "cms-2010-dimuon.yaml").read_text())
-    ds.update(name="hzz-free", splitting={"events_per_job": 800})
-    (catalog_dir / "datasets" / "hzz-free.yaml").write_text(yaml.safe_dump(ds))
+    tasks = HERE.parent / "wagontest" / "sandbox_tasks.py"
+    free = {"splitting": {"events_per_job": 800}}
+    catalog_dir = with_analysis(tmp_path, "hostile", tasks, WAGONS, "hzz-free", **free)
     catalog = load_valid_catalog(catalog_dir)
     out = tmp_path / "out"
     record, specs = compose(catalog, "hzz-free", "c0ffee", tmp_path, out, "local")

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from controller.catalog.loader import load_valid_catalog
 from controller.wagontest.report import CaseReport, TestReport
 from controller.wagontest.run import run_tests
+from tests.catalogs import with_analysis
 
 HERE = Path(__file__).parent
-REPO_CATALOG = HERE.parents[1] / "catalog"
 ZMUMU = ["zmumu/dimuon-mass", "zmumu/muon-kinematics"]
 
 
 def make_catalog(root: Path) -> Path:
     """The example catalog plus a wagon that patches numpy, on the real dimuon events."""
-    catalog = root / "catalog"
-    shutil.copytree(REPO_CATALOG, catalog, ignore=shutil.ignore_patterns("__pycache__"))
-    analysis = catalog / "analyses" / "sneaky"
-    (analysis / "wagons").mkdir(parents=True)
-    shutil.copy(HERE / "misfits_tasks.py", analysis / "tasks.py")
-    (analysis / "analysis.yaml").write_text(
-        yaml.safe_dump({"name": "sneaky", "title": "S", "group": "QA", "members": ["qa-bot"]})
-    )
-    wagon = {
-        "name": "patcher",
-        "task": "tasks:PatchesNumpy",
-        "enabled": [{"dataset": "cms-2010-dimuon"}],
-    }
-    (analysis / "wagons" / "patcher.yaml").write_text(yaml.safe_dump(wagon))
-    return catalog
+    patcher = {"patcher": "PatchesNumpy"}
+    return with_analysis(root, "sneaky", HERE / "misfits_tasks.py", patcher, "cms-2010-dimuon")
 
 
 def passing(dataset: str, name: str) -> CaseReport | None:

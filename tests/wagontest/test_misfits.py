@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
 
 from controller.catalog.loader import load_valid_catalog
 from controller.wagontest.report import TestReport, markdown
 from controller.wagontest.run import run_tests
+from tests.catalogs import with_analysis
 
 HERE = Path(__file__).parent
-REPO_CATALOG = HERE.parents[1] / "catalog"
 
 MISFITS = {
     "good": "Good",
@@ -31,33 +29,12 @@ MISFITS = {
 
 def make_catalog(root: Path) -> Path:
     """The example catalog plus an analysis of misfit wagons on a dataset of tight limits."""
-    catalog = root / "catalog"
-    shutil.copytree(REPO_CATALOG, catalog, ignore=shutil.ignore_patterns("__pycache__"))
-    analysis = catalog / "analyses" / "misfits"
-    (analysis / "wagons").mkdir(parents=True)
-    shutil.copy(HERE / "misfits_tasks.py", analysis / "tasks.py")
-    (analysis / "analysis.yaml").write_text(
-        yaml.safe_dump(
-            {"name": "misfits", "title": "Misbehaving wagons", "group": "QA", "members": ["qa-bot"]}
-        )
-    )
-    for name, cls in MISFITS.items():
-        wagon = {"name": name, "task": f"tasks:{cls}", "enabled": [{"dataset": "zmumu-tight"}]}
-        (analysis / "wagons" / f"{name}.yaml").write_text(yaml.safe_dump(wagon))
-    dataset = yaml.safe_load((catalog / "datasets" / "cms-2010-dimuon.yaml").read_text())
-    dataset.update(
-        name="zmumu-tight",
-        test_sample={"files": 1, "events": 2000},
-        limits={
-            "memory_mb": 250,
-            "cpu_ms_per_event": 0.2,
-            "output_mb": 1.0,
-            "log_kb": 64,
-            "test_timeout_s": 20,
-        },
-    )
-    (catalog / "datasets" / "zmumu-tight.yaml").write_text(yaml.safe_dump(dataset))
-    return catalog
+    limits = {"memory_mb": 250, "cpu_ms_per_event": 0.2, "output_mb": 1.0, "log_kb": 64,
+              "test_timeout_s": 20}  # fmt: skip
+    return with_analysis(
+        root, "misfits", HERE / "misfits_tasks.py", MISFITS, "zmumu-tight",
+        test_sample={"files": 1, "events": 2000}, limits=limits,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")

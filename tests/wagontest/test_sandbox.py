@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,10 +17,10 @@ import yaml
 
 from controller.sandbox import bwrap_problem
 from controller.wagontest.report import CaseReport, TestReport
+from tests.catalogs import with_analysis
 from tests.wagontest.sandbox_tasks import LEFTOVER, TOKEN
 
 HERE = Path(__file__).parent
-REPO_CATALOG = HERE.parents[1] / "catalog"
 WAGONS = {
     "good": "Good",
     "exits-quietly": "ExitsQuietly",
@@ -38,25 +37,11 @@ WAGONS = {
 
 
 def make_catalog(root: Path) -> Path:
-    catalog = root / "catalog"
-    shutil.copytree(REPO_CATALOG, catalog, ignore=shutil.ignore_patterns("__pycache__"))
-    analysis = catalog / "analyses" / "sandboxed"
-    (analysis / "wagons").mkdir(parents=True)
-    shutil.copy(HERE / "sandbox_tasks.py", analysis / "tasks.py")
-    (analysis / "analysis.yaml").write_text(
-        yaml.safe_dump({"name": "sandboxed", "title": "S", "group": "QA", "members": ["qa-bot"]})
-    )
-    for name, cls in WAGONS.items():
-        wagon = {"name": name, "task": f"tasks:{cls}", "enabled": [{"dataset": "zmumu-tight"}]}
-        (analysis / "wagons" / f"{name}.yaml").write_text(yaml.safe_dump(wagon))
-    dataset = yaml.safe_load((catalog / "datasets" / "cms-2010-dimuon.yaml").read_text())
-    dataset.update(
-        name="zmumu-tight",
-        test_sample={"files": 1, "events": 2000},
-        limits={"memory_mb": 250, "cpu_ms_per_event": 0.2, "log_kb": 512, "test_timeout_s": 60},
-    )
-    (catalog / "datasets" / "zmumu-tight.yaml").write_text(yaml.safe_dump(dataset))
-    return catalog
+    limits = {"memory_mb": 250, "cpu_ms_per_event": 0.2, "log_kb": 512, "test_timeout_s": 60}
+    return with_analysis(
+        root, "sandboxed", HERE / "sandbox_tasks.py", WAGONS, "zmumu-tight",
+        test_sample={"files": 1, "events": 2000}, limits=limits,
+    )  # fmt: skip
 
 
 def leftovers() -> list[str]:
