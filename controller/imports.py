@@ -21,7 +21,6 @@ from typing import IO, Any
 
 from controller import sandbox
 from controller.errors import WagonyardError
-from controller.logs import excerpt
 from controller.secrets import Masker
 
 OUT, REQUEST, LOG = "out.jsonl", "request.json", "log"
@@ -45,6 +44,7 @@ def run_child(
 ) -> ImportRun:
     """Run ``python -m target`` on ``request`` until it ends having skipped every bad module."""
     run = ImportRun()
+    workdir = workdir.resolve()  # the child works in its own directory: paths are absolute
     workdir.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
         where = workdir / f"attempt-{attempt}"
@@ -63,10 +63,9 @@ def run_child(
             else:
                 run.results.append(line)
         if importing is None or importing in run.failed:
-            _, log = excerpt(where / LOG, 1000, 3000, masker or Masker([]))
             raise WagonyardError(
-                f"the check of the analyses' code ({target}) failed {why}; its log "
-                f"({where / LOG}):\n{log.strip() or '(empty)'}"
+                f"the check of the analyses' code ({target}) {why or 'failed'} outside any "
+                f"analysis module: a bug in wagonyard; its log is {where / LOG}"
             )
         run.failed[importing] = why if masker is None else masker.mask(why)
     raise WagonyardError(f"the check of the analyses' code ({target}) never ended")

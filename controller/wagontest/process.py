@@ -50,7 +50,7 @@ def _error_line(log: str) -> str:
 
 def run_process(spec: JobSpec, timeout_s: float, masker: Masker | None = None) -> Outcome:
     """Run ``spec`` in the sandbox in ``spec.output_dir``, which must not exist yet."""
-    work = Path(spec.output_dir)
+    work = Path(spec.output_dir).resolve()
     try:
         work.mkdir(parents=True)
     except FileExistsError as exc:  # never judge a job on files an earlier run left

@@ -253,6 +253,7 @@ def run_tests(
         raise WagonyardError("nothing to test: the selected wagons are enabled on no dataset")
     now = datetime.now(UTC)
     test_id = f"test-{now:%Y%m%d-%H%M%S}"
+    work = work.resolve()  # jobs run in their own directories: every path they get is absolute
     work.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f"{test_id}-", dir=work))  # never an earlier run's
     masker = Masker.of(os.environ)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -14,8 +15,9 @@ from pathlib import Path
 import awkward as ak
 import hist
 import numpy as np
+from pydantic import Field
 
-from controller.engine.task import Task
+from controller.engine.task import Task, TaskConfig
 
 # The tests put this value in the caller's environment as GITHUB_TOKEN. A wagon cannot read it
 # (the sandbox clears the environment), so this one knows it already, as if it had leaked.
@@ -131,4 +133,22 @@ class PrintsItsEnvironment(Good):
     def process(self, events: ak.Array, out: dict[str, hist.Hist]) -> None:
         print(f"environment: {sorted(os.environ)}; token {os.environ.get('GITHUB_TOKEN')}")
         print(f"the token, known some other way: {TOKEN}")
+        super().process(events, out)
+
+
+class PhonesHomeConfig(TaskConfig):
+    port: int = Field(0, description="a port listening on this machine")
+
+
+class PhonesHome(Good):
+    """Tries to reach a server on this machine: the sandbox has no network."""
+
+    Config = PhonesHomeConfig
+
+    def process(self, events: ak.Array, out: dict[str, hist.Hist]) -> None:
+        try:
+            socket.create_connection(("127.0.0.1", self.config.port), timeout=2).close()
+            print("network: reached the server")
+        except OSError as exc:
+            print(f"network: {type(exc).__name__}")
         super().process(events, out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ WAGONS = {
     "leaves-a-child": "LeavesAChild",
     "takes-all-memory": "TakesAllMemory",
     "burns-in-a-thread": "BurnsInAThread",
+    "phones-home": "PhonesHome",
 }
 
 
@@ -85,7 +87,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Run, Path]:
         pytest.fail(f"bubblewrap must run in CI: {bwrap_problem()}")
     root = tmp_path_factory.mktemp("sandbox")
     catalog = make_catalog(root)
-    return Run(root, catalog, "first"), Run(root, catalog, "second"), catalog
+    with socket.socket() as server:  # a server on this machine that no wagon may reach
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.setblocking(False)
+        phones = catalog / "analyses" / "sandboxed" / "wagons" / "phones-home.yaml"
+        wagon = yaml.safe_load(phones.read_text())
+        phones.write_text(yaml.safe_dump({**wagon, "config": {"port": server.getsockname()[1]}}))
+        runs = Run(root, catalog, "first"), Run(root, catalog, "second"), catalog
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nobody came
+    return runs
 
 
 @pytest.mark.slow
@@ -153,6 +165,14 @@ def test_nothing_is_written_outside_the_sandbox_and_nothing_outlives_it(
         assert not (run.home / "planted.txt").exists()
     assert not list(catalog.rglob("planted.txt"))
     assert not list((catalog.parent / "work").rglob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_a_wagon_has_no_network(runs: tuple[Run, Run, Path]) -> None:
+    case = runs[0].case("phones-home")
+    assert case.status == "done", case.reasons
+    assert "network: OSError" in case.log or "network: ConnectionRefusedError" in case.log
+    assert "reached the server" not in case.log
 
 
 @pytest.mark.slow
