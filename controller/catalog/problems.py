@@ -6,12 +6,16 @@ Pure data: formatting to the ``path:line:column: message`` form and to JSON.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong in one file. ``line`` and ``column`` are 1-based; 0 means unknown."""
+
+    # explicit, so that the generated schema does not depend on the pydantic release's default
+    # for dataclasses (2.14 started to inherit 'forbid' from the model holding them)
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
     path: str
     line: int

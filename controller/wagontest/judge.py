@@ -18,6 +18,8 @@ LEAK_RATIO = 1.3
 
 
 class Sample(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     t: float
     rss_mb: float
     pss_mb: float | None = None

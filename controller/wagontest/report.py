@@ -23,6 +23,8 @@ ICONS = {"done": "✅", "warning": "⚠️", "failed": "❌"}
 class Delta(BaseModel):
     """A test's cost over the baseline of the same dataset."""
 
+    model_config = ConfigDict(extra="forbid")
+
     cpu_ms_per_event: float
     max_pss_mb: float
     output_bytes: int
@@ -58,6 +60,8 @@ def passed(case: CaseReport | None) -> bool:
 
 
 class DatasetTests(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     dataset: str
     cases: list[CaseReport]
 

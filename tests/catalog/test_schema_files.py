@@ -6,15 +6,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
 from controller.catalog.schema import schemas
-from tests.conftest import EXAMPLE_CATALOG, SCHEMA_DIR, CliResult
+from tests.conftest import EXAMPLE_CATALOG, REPO, SCHEMA_DIR, CliResult
 
 Run = Callable[..., CliResult]
 
@@ -107,3 +111,49 @@ def test_schema_paths_in_the_examples_are_relative_and_portable() -> None:
     for path in EXAMPLES:
         target = path.read_text().splitlines()[0].split("$schema=", 1)[1]
         assert not os.path.isabs(target) and target.startswith("../")
+
+
+def _objects(node: Any, where: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        if "properties" in node and node.get("type") == "object":
+            yield where, node
+        for key, value in node.items():
+            yield from _objects(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _objects(value, f"{where}/{i}")
+
+
+def test_every_object_says_whether_it_allows_other_properties() -> None:
+    """Left to the library's default, a new pydantic release changes the schemas (2.14 did)."""
+    for name, text in schemas().items():
+        for where, node in _objects(json.loads(text)):
+            assert "additionalProperties" in node, f"{name}: {where} leaves it to the default"
+
+
+@pytest.mark.slow
+def test_the_schemas_are_the_same_with_the_newest_pydantic_the_range_allows(
+    tmp_path: Path,
+) -> None:
+    """A scratch venv takes the newest pydantic inside pyproject.toml's range from the package
+    index (and whatever else it needs), then checks the committed schemas against it."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    spec = next(d for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+                ["dependencies"] if d.startswith("pydantic"))  # fmt: skip
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--upgrade", spec],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    done = subprocess.run(
+        [python, "-c", "import pydantic; print(pydantic.VERSION)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    check = subprocess.run(
+        [python, "-m", "controller", "schema", "--check", "--dir", str(SCHEMA_DIR)],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, f"pydantic {done.stdout.strip()}: {check.stdout}{check.stderr}"
