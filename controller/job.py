@@ -39,6 +39,7 @@ from controller.records import (
     WagonInTrain,
     WagonUsage,
 )
+from controller.versions import versions
 
 OUTPUT_NAME = "AnalysisResults.root"
 
@@ -107,6 +108,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
         progress.done()
         other_threads = (time.process_time() - process0) - (time.thread_time() - thread0)
         excluded = cut.excluded() if cut else []
+        used = versions()
         histograms = histograms_of(wagons)
         provenance: dict[str, Any] = {
             "train_id": spec.train_id,
@@ -118,6 +120,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
             "inputs": [s.model_dump(mode="json") for s in spec.slices],
             "skipped": [s.model_dump(mode="json") for s in skipped],
             "excluded": [e.model_dump(mode="json") for e in excluded],
+            "versions": used,
         }
         output = out_dir / OUTPUT_NAME
         size = write_output(output, histograms, provenance)
@@ -141,6 +144,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
         max_pss_mb=sampler.max_pss_mb(),
         skipped=skipped,
         excluded=excluded,
+        versions=used,
         output=str(output),
         output_bytes=size,
     )

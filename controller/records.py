@@ -95,6 +95,9 @@ class JobReport(_Record):
     excluded: list[ExcludedEvents] = Field(
         default_factory=list, description="Events read but not processed: their runs are not usable"
     )
+    versions: dict[str, str] = Field(
+        default_factory=dict, description="Python's and the libraries' versions the job ran with"
+    )
     output: str
     output_bytes: int
 
@@ -172,6 +175,11 @@ class TrainRecord(_Record):
         default_factory=list,
         description="Events left out by the run list, by run and reason: whole files of "
         "unusable runs found by the dataset's patterns, and events filtered in the jobs",
+    )
+    versions: dict[str, str] = Field(
+        default_factory=dict,
+        description="Python's and the libraries' versions the jobs ran with (several, joined by "
+        "', ', if the jobs differed): what reproducing the result needs",
     )
     wagon_usage: list[WagonUsage] = Field(default_factory=list)
     output: OutputFile | None = None

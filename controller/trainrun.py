@@ -48,6 +48,7 @@ from controller.records import (
     WagonUsage,
 )
 from controller.secrets import Masker
+from controller.versions import agreed
 
 LOG_TAIL_BYTES = 4000
 
@@ -463,6 +464,9 @@ def _finish(record: TrainRecord, state: _Run, output_root: Path) -> TrainRecord:
     record.events_lost_fraction = round(lost / (lost + expected), 6) if lost else 0.0
     record.events_processed = expected
     record.excluded = _excluded_totals(record)
+    record.versions = agreed(
+        [j.report.versions for j in record.jobs if j.report and j.state == "done"]
+    )
     record.wagon_usage = _usage_totals(record)
     record.state = "done"
     return record

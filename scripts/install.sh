@@ -2,7 +2,9 @@
 # Install wagonyard and everything it needs on a fresh Debian machine of this kind.
 #   bash scripts/install.sh          the package and its runtime dependencies (for the demo)
 #   bash scripts/install.sh --test   also the test tools and the Debian packages tests use
-# Safe to run again: it installs only what is missing.
+# Python packages come from the lock files (exact versions, hashes checked): locks/runtime.txt,
+# or locks/test.txt with --test. WAGONYARD_NEWEST=1 installs the newest versions inside
+# pyproject.toml's ranges instead (the scheduled drift check). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +35,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 extra=""
-[ "$mode" = "--test" ] && extra="[test]"
-echo "install.sh: pip install -e .$extra"
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e ".$extra"
+pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
+if [ "${WAGONYARD_NEWEST:-}" = 1 ]; then
+  extra=""
+  [ "$mode" = "--test" ] && extra="[test]"
+  echo "install.sh: the newest versions inside the ranges: pip install --upgrade -e .$extra"
+  "${pip[@]}" --upgrade --upgrade-strategy eager -e ".$extra"
+else
+  lock=locks/runtime.txt
+  [ "$mode" = "--test" ] && lock=locks/test.txt
+  echo "install.sh: pip install --require-hashes -r $lock, then wagonyard itself (-e .)"
+  "${pip[@]}" --require-hashes -r "$lock"
+  "${pip[@]}" --no-deps --no-build-isolation -e .
+fi
 command -v pyenv >/dev/null 2>&1 && pyenv rehash || true

@@ -150,3 +150,15 @@ def test_staged_merge_of_many_outputs_equals_a_flat_merge(tmp_path: Path) -> Non
     b, _ = read_output(tmp_path / "staged.root")
     assert_matches(b, {d: {n: h.values() for n, h in hs.items()} for d, hs in a.items()})
     assert not list(tmp_path.glob(".staged.root.stages/*"))
+
+
+def test_a_job_records_the_versions_it_ran_with(tmp_path: Path) -> None:
+    import awkward
+    import uproot
+
+    report = run_job(spec(tmp_path, "v", [FileSlice(path=ZMUMU, entry_stop=100)]))
+    _, provenance = read_output(Path(report.output))
+    assert provenance["versions"] == report.versions
+    assert report.versions["uproot"] == uproot.__version__
+    assert report.versions["awkward"] == awkward.__version__
+    assert report.versions["python"].startswith("3.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from controller.catalog.loader import load_valid_catalog
@@ -42,6 +43,7 @@ def test_a_train_of_hostile_wagons_on_the_local_grid(
     record = run(record, specs, LocalBackend(tmp_path / "grid"), out, policy)
     assert record.state == "done", record.message
     assert record.events_processed == 2304
+    assert record.versions["numpy"] == np.__version__  # every job agreed: one version
     histograms, _ = read_output(out / record.train_id / "AnalysisResults.root")
     good, writes = (histograms[f"hostile/{w}"]["m"].sum(flow=True) for w in ("good", "writes"))
     assert good == writes == 2304
