@@ -192,6 +192,16 @@ class _Reader:
                 "tab character in the indentation",
                 hint="YAML forbids tabs for indentation; use spaces",
             )
+        if (
+            exc.problem and "maximum nesting depth" in exc.problem
+        ):  # PyYAML 6.0.4 stops at its own limit
+            return Problem(
+                self.path,
+                line,
+                column,
+                f"nested more than {MAX_DEPTH} levels deep",
+                hint="catalog files are shallow; check the brackets and the indentation",
+            )
         message = f"YAML syntax error: {exc.problem or exc.context}"
         if exc.context and exc.problem and exc.context_mark:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
