@@ -64,7 +64,8 @@ def generate(root: Path, analyses: int, wagons: int) -> Path:
     catalog = root / "catalog"
     shutil.copytree(EXAMPLE / "datasets", catalog / "datasets")
     shutil.copytree(EXAMPLE / "runlists", catalog / "runlists")
-    datasets = sorted(p.stem for p in (catalog / "datasets").glob("*.yaml"))
+    # the dimuon tasks read the dimuon sample's branches: enabled on the datasets that have them
+    datasets = sorted(p.stem for p in (catalog / "datasets").glob("cms-2010-dimuon*.yaml"))
     tasks = (EXAMPLE / "analyses" / "zmumu" / "tasks.py").read_text()
     for a in range(analyses):
         name = f"analysis-{a:03d}"

@@ -93,8 +93,10 @@ def _once(target: str, where: Path, timeout_s: float) -> tuple[list[dict[str, An
                 )
                 if now_importing != current:
                     since, current = time.monotonic(), now_importing
-                if time.monotonic() - since > timeout_s:
-                    why = f"did not finish in {timeout_s:g} s (killed)"
+                # a module gets timeout_s; the child's own work between modules far more
+                limit = timeout_s if current is not None else 10 * timeout_s
+                if time.monotonic() - since > limit:
+                    why = f"did not finish in {limit:g} s (killed)"
                     break
         finally:
             sandbox.kill_all(proc)

@@ -3,7 +3,7 @@
 A wagon reads each of its columns from the file, or from a wagon it depends on that declares
 the column in ``produces``. So: a wagon reading a column that a wagon of one of its trains
 produces must depend on that producer; a product may not shadow a branch another wagon of the
-train reads, nor a column another service wagon of the train produces; a service wagon has no
+train reads, nor a column another service wagon produces where one wagon depends on both; a service wagon has no
 variants (the wagons depending on it could not tell whose columns they read); and where a
 dataset's branches are known, every column read from the file must be one of them. Pure: the
 tasks' declarations and the branches are given; nothing is imported or read here.
@@ -56,7 +56,11 @@ def check_columns(
 
 
 class _Trains:
-    """Which wagons run together: each dataset's enabled wagons and their dependencies."""
+    """Which wagons run together: each dataset's enabled wagons and their dependencies.
+
+    Indexed once (closures, dependents, producers and readers by dataset and column), so that
+    the checks stay linear in the number of wagons: catalogs hold tens of thousands.
+    """
 
     def __init__(self, catalog: Catalog, declared: Mapping[str, Declared]) -> None:
         self.catalog, self.declared = catalog, declared
@@ -64,23 +68,40 @@ class _Trains:
         for ref, entry in catalog.wagons.items():
             analysis = ref.split("/", 1)[0]
             self.deps[ref] = [catalog.resolve_ref(analysis, d) for d in entry.model.depends_on]
+        self._closures: dict[str, list[str]] = {}
+        self.dependents: dict[str, set[str]] = {}  # ref -> the wagons depending on it, at all
+        for ref in catalog.wagons:
+            for dep in self.closure(ref):
+                self.dependents.setdefault(dep, set()).add(ref)
         self.members: dict[str, set[str]] = {}
-        for dataset in catalog.datasets:
+        self._datasets: dict[str, list[str]] = {}
+        self._producers: dict[tuple[str, str], list[str]] = {}
+        self._readers: dict[tuple[str, str], list[str]] = {}
+        for dataset in sorted(catalog.datasets):
             members: set[str] = set()
             for ref in catalog.enabled_on(dataset):
                 members |= {ref, *self.closure(ref)}
             self.members[dataset] = members
+            for ref in sorted(members):
+                self._datasets.setdefault(ref, []).append(dataset)
+                for column in self._produces(ref):
+                    self._producers.setdefault((dataset, column), []).append(ref)
+                task = declared.get(ref)
+                for column in task.columns if task is not None else ():
+                    self._readers.setdefault((dataset, column), []).append(ref)
 
     def closure(self, ref: str) -> list[str]:
         """Every wagon ``ref`` depends on, directly or not."""
-        seen: list[str] = []
-        todo = list(self.deps.get(ref, []))
-        while todo:
-            dep = todo.pop()
-            if dep not in seen and dep != ref:
-                seen.append(dep)
-                todo.extend(self.deps.get(dep, []))
-        return seen
+        if ref not in self._closures:
+            seen: list[str] = []
+            todo = list(self.deps.get(ref, []))
+            while todo:
+                dep = todo.pop()
+                if dep not in seen and dep != ref:
+                    seen.append(dep)
+                    todo.extend(self.deps.get(dep, []))
+            self._closures[ref] = seen
+        return self._closures[ref]
 
     def all_known(self, refs: Iterable[str]) -> bool:
         """Whether every one of ``refs`` is a wagon whose task imported (so its products are
@@ -88,21 +109,17 @@ class _Trains:
         return all(r in self.declared for r in refs)
 
     def datasets_of(self, ref: str) -> list[str]:
-        return sorted(d for d, members in self.members.items() if ref in members)
+        return self._datasets.get(ref, [])
 
     def offered(self, ref: str) -> dict[str, str]:
         """The columns ``ref`` gets from its dependencies, by producer."""
         return {column: dep for dep in sorted(self.closure(ref)) for column in self._produces(dep)}
 
     def producers(self, column: str, dataset: str) -> list[str]:
-        return sorted(w for w in self.members[dataset] if column in self._produces(w))
+        return self._producers.get((dataset, column), [])
 
     def readers(self, column: str, dataset: str) -> list[str]:
-        return sorted(
-            w
-            for w in self.members[dataset]
-            if w in self.declared and column in self.declared[w].columns
-        )
+        return self._readers.get((dataset, column), [])
 
     def _produces(self, ref: str) -> tuple[str, ...]:
         task = self.declared.get(ref)
@@ -162,13 +179,22 @@ def _products(
 ) -> Iterable[Problem]:
     for column in task.produces:
         for dataset in trains.datasets_of(ref):
-            others = [p for p in trains.producers(column, dataset) if p != ref]
-            if others:
+            # two producers of one name are ambiguous only for a wagon depending on both;
+            # independent analyses may name their products alike (each sees its own)
+            mine = trains.dependents.get(ref, set()) & trains.members[dataset]
+            both = [
+                (min(common), p)
+                for p in trains.producers(column, dataset)
+                if p != ref and (common := mine & trains.dependents.get(p, set()))
+            ]
+            if both:
+                reader, other = both[0]
                 yield _at(
                     entry,
                     ("task",),
-                    f"task {entry.model.task} produces '{column}', which wagon {others[0]} also "
-                    f"produces in the train of dataset '{dataset}'",
+                    f"task {entry.model.task} produces '{column}', which wagon {other} also "
+                    f"produces, and wagon {reader} depends on both in the train of dataset "
+                    f"'{dataset}'",
                     "rename one of the two columns",
                 )
                 break
@@ -177,7 +203,7 @@ def _products(
             shadowed = [
                 r
                 for r in trains.readers(column, dataset)
-                if r != ref and ref not in trains.closure(r)
+                if r != ref and r not in trains.dependents.get(ref, set())
             ]
             if shadowed:
                 yield _at(

@@ -114,7 +114,7 @@ def scan_catalog(catalog_dir: Path, repo_root: Path | None = None, *, tasks: boo
     if tasks:
         from controller.catalog.taskcheck import check_tasks  # imports analysts' code
 
-        scan.problems.extend(check_tasks(scan.catalog, scan.keys, repo_root))
+        scan.problems.extend(check_tasks(scan.catalog, scan.keys))
     scan.problems.sort()
     return scan
 

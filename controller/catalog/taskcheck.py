@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import pickle
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,7 @@ from controller.errors import TaskError, WagonyardError
 from controller.imports import DEFAULT_TIMEOUT_S, Reporter, run_child
 
 
-def check_tasks(
-    catalog: Catalog, keys: Mapping[str, Positions] | None = None, repo_root: Path | None = None
-) -> list[Problem]:
+def check_tasks(catalog: Catalog, keys: Mapping[str, Positions] | None = None) -> list[Problem]:
     """Problems of every wagon's task, config and columns.
 
     The tasks are imported and checked in a sandboxed child process (``taskjob``), each module
@@ -44,11 +44,11 @@ def check_tasks(
     """
     if not catalog.wagons:
         return []
-    request = {
-        "catalog": str(catalog.root.resolve()),
-        "repo_root": str(repo_root.resolve()) if repo_root else None,
-    }
     with tempfile.TemporaryDirectory(prefix="wagonyard-taskcheck-") as tmp:
+        # the child gets the catalog as loaded here (parsing thousands of files twice costs)
+        blob = Path(tmp) / "catalog.pickle"
+        blob.write_bytes(pickle.dumps((replace(catalog, root=catalog.root.resolve()), keys or {})))
+        request = {"pickled": str(blob)}
         run = run_child("controller.catalog.taskjob", request, Path(tmp), import_timeout())
     problems: list[Problem] = []
     declared: dict[str, Declared] = {}

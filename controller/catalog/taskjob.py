@@ -6,20 +6,18 @@ Run by ``controller.catalog.taskcheck.check_tasks`` in the sandbox as
 
 from __future__ import annotations
 
+import pickle
 import sys
 from pathlib import Path
 
-from controller.catalog.loader import scan_catalog
 from controller.catalog.taskcheck import task_results
 from controller.imports import Reporter
 
 
 def main(request_path: str) -> None:
     reporter = Reporter(Path(request_path))
-    request = reporter.request
-    root = request.get("repo_root")
-    scan = scan_catalog(Path(request["catalog"]), Path(root) if root else None, tasks=False)
-    task_results(scan.catalog, scan.keys, reporter)
+    catalog, keys = pickle.loads(Path(reporter.request["pickled"]).read_bytes())
+    task_results(catalog, keys, reporter)
     reporter.end()
 
 

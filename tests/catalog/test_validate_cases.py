@@ -67,6 +67,11 @@ enabled: [{dataset: cms-2010-dimuon}]
 TYPO = "name: typo\ntask: extra:Typo\nenabled: [{dataset: cms-2010-dimuon}]\n"
 SHADOW = "name: shadow\ntask: extra:Shadow\nenabled: [{dataset: cms-2010-dimuon}]\n"
 TWIN = "name: twin\ntask: extra:Twin\nenabled: [{dataset: cms-2010-dimuon}]\n"
+TWIN_USER = """name: twin-user
+task: tasks:DimuonMass
+depends_on: [muon-selection, twin]
+enabled: [{dataset: cms-2010-dimuon}]
+"""
 
 
 def replace(rel: str, old: str | bytes, new: str | bytes) -> Edit:
@@ -498,11 +503,15 @@ CASES = [
     ),
     case(
         "two-services-produce-one-name",
-        (write(f"{ZMUMU}/extra.py", EXTRA_TASKS), write(f"{ZMUMU}/wagons/twin.yaml", TWIN)),
+        (
+            write(f"{ZMUMU}/extra.py", EXTRA_TASKS),
+            write(f"{ZMUMU}/wagons/twin.yaml", TWIN),
+            write(f"{ZMUMU}/wagons/twin-user.yaml", TWIN_USER),
+        ),
         f"{ZMUMU}/wagons/twin.yaml",
         2,
-        "task extra:Twin produces 'good_pair', which wagon zmumu/muon-selection also produces "
-        "in the train of dataset 'cms-2010-dimuon'",
+        "task extra:Twin produces 'good_pair', which wagon zmumu/muon-selection also produces, "
+        "and wagon zmumu/twin-user depends on both in the train of dataset 'cms-2010-dimuon'",
         json_path="task",
         hint="rename one of the two columns",
     ),
