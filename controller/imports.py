@@ -79,18 +79,10 @@ def _once(target: str, where: Path, timeout_s: float) -> tuple[list[dict[str, An
         proc = sandbox.start(argv, box, stdout=log)
         why = ""
         try:
-            since, current = time.monotonic(), None
+            since, current, watch = time.monotonic(), None, _Watch(where / OUT)
             while proc.poll() is None:
                 time.sleep(0.02)
-                lines = _read(where / OUT)
-                now_importing = next(
-                    (
-                        x.get("importing")
-                        for x in reversed(lines)
-                        if "importing" in x or "imported" in x
-                    ),
-                    None,
-                )
+                now_importing = watch.importing()
                 if now_importing != current:
                     since, current = time.monotonic(), now_importing
                 # a module gets timeout_s; the child's own work between modules far more
@@ -100,14 +92,36 @@ def _once(target: str, where: Path, timeout_s: float) -> tuple[list[dict[str, An
                     break
         finally:
             sandbox.kill_all(proc)
+    lines = _read(where / OUT)
     if not why:
         code = proc.returncode
         if code < 0 or code > 128:
             number = -code if code < 0 else code - 128
             why = f"ended the process: killed by signal {_name(number)}"
-        elif not any("end" in x for x in _read(where / OUT)):
+        elif not any("end" in x for x in lines):
             why = f"ended the process (exit code {code})"
-    return _read(where / OUT), why
+    return lines, why
+
+
+class _Watch:
+    """The module the child is importing now, from the lines added since the last look."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset, self.current = path, 0, None
+
+    def importing(self) -> str | None:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                new = f.read()
+        except FileNotFoundError:
+            return self.current
+        done = new.rfind(b"\n") + 1  # whole lines only; the rest is read next time
+        self.offset += done
+        for raw in new[:done].splitlines():
+            if raw.startswith((b'{"importing"', b'{"imported"')):
+                self.current = json.loads(raw).get("importing")
+        return self.current
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
