@@ -67,6 +67,7 @@ def build_report(scan: Scan) -> ValidationReport:
         wagons=len(catalog.wagons),
         datasets=len(catalog.datasets),
         runlists=len(catalog.runlists),
+        train_requests=len(catalog.trains),
     )
     files = len(set(scan.files) | {p.path for p in problems})
     return ValidationReport(ok=errors == 0, files_checked=files, problems=problems, counts=counts)
@@ -92,6 +93,7 @@ def summary(report: ValidationReport) -> str:
             _count(c.datasets, "dataset"),
             _count(c.runlists, "run list"),
         ]
+        + ([_count(c.train_requests, "train request")] if c.train_requests else [])
     )
     return f"catalog OK: {_count(report.files_checked, 'file')} ({kinds}){warnings}"
 

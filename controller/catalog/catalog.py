@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from controller.catalog.models import Analysis, Dataset, RunList, Wagon
+from controller.catalog.models import Analysis, Dataset, RunList, TrainRequest, Wagon
 
 M = TypeVar("M")
 
@@ -38,13 +38,15 @@ class Entry(Generic[M]):
 
 @dataclass(frozen=True)
 class Catalog:
-    """All valid catalog entries by name. Wagons are keyed 'analysis/wagon'."""
+    """All valid catalog entries by name. Wagons are keyed 'analysis/wagon'; ``trains`` holds
+    the operators' requests of catalog/trains/, by the request's name."""
 
     root: Path
     analyses: dict[str, Entry[Analysis]] = field(default_factory=dict)
     wagons: dict[str, Entry[Wagon]] = field(default_factory=dict)
     datasets: dict[str, Entry[Dataset]] = field(default_factory=dict)
     runlists: dict[str, Entry[RunList]] = field(default_factory=dict)
+    trains: dict[str, Entry[TrainRequest]] = field(default_factory=dict)
 
     def analysis_dir(self, analysis: str) -> Path:
         return self.root / "analyses" / analysis
@@ -64,3 +66,16 @@ class Catalog:
     def resolve_ref(self, analysis: str, ref: str) -> str:
         """Turn a ``depends_on`` entry into a full 'analysis/wagon' key."""
         return ref if "/" in ref else f"{analysis}/{ref}"
+
+    def wagons_named(self, ref: str) -> list[str]:
+        """The wagons ('analysis/wagon') a train request's ``ref`` may mean, sorted: itself if
+        it names its analysis, else every wagon of that name."""
+        if "/" in ref:
+            return [ref] if ref in self.wagons else []
+        suffix = "/" + ref
+        return sorted(key for key in self.wagons if key.endswith(suffix))
+
+    def resolve_request_wagon(self, ref: str) -> str | None:
+        """A train request's wagon as 'analysis/wagon'; None if unknown or ambiguous."""
+        found = self.wagons_named(ref)
+        return found[0] if len(found) == 1 else None

@@ -15,7 +15,13 @@ from controller.catalog.catalog import Catalog, Entry
 from controller.catalog.problems import Problem
 from controller.catalog.yamlsource import json_path
 
-_LABEL = {"analysis": "analysis", "wagon": "wagon", "dataset": "dataset", "runlist": "run list"}
+_LABEL = {
+    "analysis": "analysis",
+    "wagon": "wagon",
+    "dataset": "dataset",
+    "runlist": "run list",
+    "train-request": "train request",
+}
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -41,6 +47,7 @@ def check_catalog(
         *_dataset_runlists(catalog, present),
         *_duplicate_runs(catalog),
         *_empty_analyses(catalog, present),
+        *_train_requests(catalog, present),
     ]
 
 
@@ -313,3 +320,65 @@ def _empty_analyses(catalog: Catalog, present: _Present) -> list[Problem]:
             )
         )
     return problems
+
+
+# --------------------------------------------------------------------------- train requests
+
+
+def _train_requests(catalog: Catalog, present: _Present) -> list[Problem]:
+    """A 'run' request's dataset must exist, and its wagons exist and be enabled on it, once."""
+    problems = []
+    for entry in catalog.trains.values():
+        dataset = entry.model.dataset
+        if dataset is None:
+            continue
+        if not present.dataset(dataset):
+            hint = did_you_mean(dataset, catalog.datasets) or "no dataset file has this name"
+            problems.append(_problem(entry, ("dataset",), f"unknown dataset '{dataset}'", hint))
+        enabled = catalog.enabled_on(dataset) if dataset in catalog.datasets else None
+        seen: dict[str, int] = {}
+        for i, ref in enumerate(entry.model.wagons):
+            at = ("wagons", i)
+            key, problem = _requested_wagon(catalog, present, ref, dataset, enabled)
+            if problem is not None:
+                problems.append(_problem(entry, at, *problem))
+            elif key in seen:
+                message = f"wagon '{key}' is named twice (first at line {seen[key]})"
+                problems.append(_problem(entry, at, message, "remove one of them"))
+            else:
+                seen[key] = entry.where(*at)[0]
+    return problems
+
+
+def _requested_wagon(
+    catalog: Catalog, present: _Present, ref: str, dataset: str, enabled: list[str] | None
+) -> tuple[str, tuple[str, str] | None]:
+    """The wagon ``ref`` of a request to run a train on ``dataset`` means, and what is wrong
+    with it (a message and a hint), if anything. ``enabled``: the wagons enabled on the
+    dataset, None if the dataset is not valid."""
+    found = catalog.wagons_named(ref)
+    if len(found) > 1:
+        return ref, (
+            f"wagon '{ref}' is ambiguous: {', '.join(found)} have this name",
+            f"write {' or '.join(repr(k) for k in found)}",
+        )
+    if not found:
+        if any(k == ref or k.endswith("/" + ref) for k in present.broken.get("wagon", ())):
+            return ref, None  # its file is invalid: reported there
+        hint = did_you_mean(ref, _both_forms(enabled or [])) or did_you_mean(
+            ref, _both_forms(catalog.wagons)
+        )
+        return ref, (f"unknown wagon '{ref}'", hint or "name a wagon as 'analysis/wagon'")
+    key = found[0]
+    if enabled is None or key in enabled:
+        return key, None
+    hint = did_you_mean(ref, _both_forms(enabled)) or (
+        f"enable it in {catalog.wagons[key].path}, or leave it out of the request"
+    )
+    return key, (f"wagon '{key}' is not enabled on dataset '{dataset}'", hint)
+
+
+def _both_forms(refs: Iterable[str]) -> list[str]:
+    """Wagons as 'analysis/wagon' and as 'wagon', for did-you-mean hints."""
+    full = list(refs)
+    return [*full, *(ref.split("/", 1)[1] for ref in full)]

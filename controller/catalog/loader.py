@@ -1,7 +1,8 @@
 """Read a catalog folder into a ``Catalog``, collecting every problem on the way.
 
 A file's kind is decided by its folder: ``analyses/<a>/analysis.yaml``,
-``analyses/<a>/wagons/*.yaml``, ``datasets/**/*.yaml`` and ``runlists/**/*.yaml``. Each file
+``analyses/<a>/wagons/*.yaml``, ``datasets/**/*.yaml``, ``runlists/**/*.yaml`` and the train
+requests ``trains/**/*.yaml`` (a catalog without trains/ has none). Each file
 is parsed (``yamlsource``), validated by its model, then the whole catalog is checked
 (``checks``) and every wagon's task imported and its configuration validated (``taskcheck``).
 Adapter: this module reads files; it never writes any.
@@ -27,6 +28,7 @@ from controller.catalog.models import (
     Analysis,
     Dataset,
     RunList,
+    TrainRequest,
     Wagon,
 )
 from controller.catalog.problems import Problem
@@ -141,13 +143,22 @@ def _relative(path: Path, root: Path) -> str:
 
 # --------------------------------------------------------------------------- finding files
 
+_FOLDERS = {"dataset": "datasets", "runlist": "runlists", "train-request": "trains"}
+"""The folder of each kind found by ``_Finder.tree``, under the catalog folder."""
 _DESTINATION = {
     "analysis": "{catalog}/analyses/<analysis>/analysis.yaml",
     "wagon": "{catalog}/analyses/<analysis>/wagons/",
-    "dataset": "{catalog}/datasets/",
-    "runlist": "{catalog}/runlists/",
+    **{kind: f"{{catalog}}/{folder}/" for kind, folder in _FOLDERS.items()},
 }
-_PLURAL = {"analysis": "analyses", "wagon": "wagons", "dataset": "datasets", "runlist": "run lists"}
+_PLURAL = {
+    "analysis": "analyses",
+    "wagon": "wagons",
+    "dataset": "datasets",
+    "runlist": "run lists",
+    "train-request": "train requests",
+}
+_TOP = ("analyses", *_FOLDERS.values())
+_TOP_TEXT = "analyses/, datasets/, runlists/ and trains/"
 
 
 class _Finder:
@@ -165,16 +176,16 @@ class _Finder:
         for entry in _listing(self.root):
             rel = f"{self.prefix}/{entry.name}"
             if entry.is_dir():
-                if entry.name not in ("analyses", "datasets", "runlists"):
+                if entry.name not in _TOP:
                     self.stray_folder(Path(entry.path), rel)
             elif _is_yamlish(entry.name):
                 self.stray(
                     Path(entry.path),
                     rel,
-                    f"{self.prefix}/ holds only the folders analyses/, datasets/ and runlists/",
+                    f"{self.prefix}/ holds only the folders {_TOP_TEXT}",
                 )
         yield from self.analyses()
-        for folder, kind in (("datasets", "dataset"), ("runlists", "runlist")):
+        for kind, folder in _FOLDERS.items():
             yield from self.tree(self.root / folder, f"{self.prefix}/{folder}", kind)
 
     def analyses(self) -> Iterator[CatalogFile]:
@@ -270,7 +281,7 @@ class _Finder:
                     0,
                     "unexpected folder; its files are not read",
                     hint="the catalog holds analyses/<analysis>/analysis.yaml, "
-                    "analyses/<analysis>/wagons/*.yaml, datasets/ and runlists/",
+                    "analyses/<analysis>/wagons/*.yaml, datasets/, runlists/ and trains/",
                 )
             )
 
@@ -314,7 +325,8 @@ def _is_yamlish(name: str) -> bool:
 
 
 def _a(kind: str) -> str:
-    return ("an " if kind[0] in "aeiou" else "a ") + kind.replace("runlist", "run list")
+    label = {"runlist": "run list", "train-request": "train request"}.get(kind, kind)
+    return ("an " if label[0] in "aeiou" else "a ") + label
 
 
 # --------------------------------------------------------------------------- one file
@@ -344,6 +356,8 @@ def _looks_like(data: dict[str, Any]) -> str | None:
         return kind
     if "task" in data:
         return "wagon"
+    if "action" in data:
+        return "train-request"
     if "runs" in data:
         return "runlist"
     if "files" in data or "tree" in data:
@@ -359,7 +373,7 @@ def _home(file: CatalogFile, prefix: str) -> str:
         return f"analysis.yaml holds the analysis {file.analysis}"
     if file.kind == "wagon":
         return f"{prefix}/analyses/{file.analysis}/wagons/ holds wagons"
-    return f"{prefix}/{file.kind}s/ holds {_PLURAL[file.kind]}"
+    return f"{prefix}/{_FOLDERS[file.kind]}/ holds {_PLURAL[file.kind]}"
 
 
 def _load_file(file: CatalogFile, scan: Scan, prefix: str) -> Entry[Any] | None:
@@ -434,7 +448,7 @@ def _fill(scan: Scan, files: list[CatalogFile], entries: dict[str, list[Entry[An
     """Put the valid entries into the catalog, reporting names declared twice."""
     catalog = scan.catalog
     analysis_of = {f.rel: f.analysis for f in files}
-    for kind in ("dataset", "runlist"):
+    for kind in _FOLDERS:
         scan.problems.extend(duplicate_names(kind, entries[kind]))
     for entry in entries["analysis"]:
         assert isinstance(entry.model, Analysis)
@@ -448,3 +462,6 @@ def _fill(scan: Scan, files: list[CatalogFile], entries: dict[str, list[Entry[An
     for entry in entries["runlist"]:
         assert isinstance(entry.model, RunList)
         catalog.runlists.setdefault(entry.model.name, entry)
+    for entry in entries["train-request"]:
+        assert isinstance(entry.model, TrainRequest)
+        catalog.trains.setdefault(entry.model.name, entry)

@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 
 from controller.catalog.catalog import Positions
 from controller.catalog.checks import did_you_mean
-from controller.catalog.models import NAME_PATTERN, WAGON_REF_PATTERN
+from controller.catalog.models import NAME_PATTERN, RULE_ERROR, WAGON_REF_PATTERN
 from controller.catalog.problems import Problem
 from controller.catalog.yamlsource import describe, json_path
 
@@ -119,6 +119,11 @@ class _Located:
                 message, hint = _pattern_message(error["input"], error["ctx"]["pattern"])
             else:
                 message = f"key '{full[-1]}': {message}"
+        elif kind == RULE_ERROR:
+            message, hint = error["msg"], error["ctx"]["hint"]
+            at = error["ctx"]["at"]
+            if full not in positions and at:
+                where = _nearest(positions, (*full[:-1], at))
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             field = error["ctx"]["discriminator"].strip("'")
             if kind == "union_tag_not_found":

@@ -1,4 +1,5 @@
-"""The catalog's four file kinds as frozen pydantic models: analysis, wagon, dataset, run list.
+"""The catalog's file kinds as frozen pydantic models: analysis, wagon, dataset, run list, and
+the operators' train requests.
 
 These models are the one source of truth: ``schema/*.json`` is generated from them and every
 catalog file is validated by them. Pure: no I/O, no imports of git, grids, uproot or the site.
@@ -9,7 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from controller.catalog.cron import EXAMPLE as CRON_EXAMPLE
+from controller.catalog.cron import cron_problem
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 GITHUB_LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$"
@@ -33,6 +38,15 @@ WagonRef = Annotated[
     ),
 ]
 ConfigValue = Any
+TRAIN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+RULE_ERROR = "catalog_rule"
+"""The pydantic error type of a broken catalog rule; its context holds a 'hint' and 'at', the
+sibling field to point at when the field itself is not in the file."""
+
+
+def _rule(message: str, hint: str = "", at: str = "") -> PydanticCustomError:
+    return PydanticCustomError(RULE_ERROR, message, {"hint": hint, "at": at})
 
 
 class _Model(BaseModel):
@@ -248,7 +262,9 @@ class Schedule(_Model):
     cron: str | None = Field(
         None,
         pattern=r"^(\S+\s+){4}\S+$",
-        description="A cron expression (5 fields, UTC); null for trains started by hand only.",
+        description="A cron expression of exactly 5 fields (minute, hour, day of month, month, "
+        "day of week; UTC) as croniter reads them, for example '0 2 * * *' for every day at "
+        "02:00; no seconds field, no '@daily' nicknames. Null for trains started by hand only.",
     )
     min_wagons: int = Field(
         1, ge=1, description="An automatic train starts only with at least this many wagons."
@@ -263,6 +279,20 @@ class Schedule(_Model):
         description="Once 90 % of the jobs are done, jobs still waiting for their storage "
         "element's own site may run anywhere.",
     )
+    allow_warnings: bool = Field(
+        False,
+        description="Whether wagons whose latest test has only warnings may be composed into "
+        "this dataset's trains (otherwise only wagons whose test is 'done').",
+    )
+
+    @field_validator("cron", mode="before")
+    @classmethod
+    def _cron_expression(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            problem = cron_problem(value)
+            if problem is not None:
+                raise _rule(problem, CRON_EXAMPLE)
+        return value
 
 
 class Dataset(_Model):
@@ -387,9 +417,114 @@ class RunList(_Model):
         return [r.run for r in self.runs if r.quality != Quality.BAD]
 
 
+# --------------------------------------------------------------------------- train request
+
+_ALLOWED_WITH = {"dataset": ("run",), "wagons": ("run",), "train": ("kill", "retry")}
+"""The actions each field belongs to: required with them (but 'wagons'), refused with others."""
+_WITHOUT = {
+    "dataset": "the train names its dataset",
+    "train": "it starts a new train; to run a failed one again, use action: retry",
+    "wagons": "it acts on the train's own wagons",
+}
+_ADD = {
+    "dataset": "add 'dataset: <name>', a dataset of catalog/datasets/",
+    "train": "add 'train: <train id>', as the train's record and page show it",
+}
+
+
+class TrainRequest(_Model):
+    """An operator's request, merged as a file: run a train now, kill one, or retry a failed one."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="wagonyard train request",
+        json_schema_extra={
+            "$comment": "catalog/trains/<name>.yaml",
+            # the schema's form of _fits_the_action, so that editors flag it too
+            "allOf": [
+                {
+                    "if": {"properties": {"action": {"const": "run"}}, "required": ["action"]},
+                    "then": {
+                        "properties": {"dataset": {"type": "string"}, "train": {"type": "null"}},
+                        "required": ["dataset"],
+                    },
+                },
+                {
+                    "if": {
+                        "properties": {"action": {"enum": ["kill", "retry"]}},
+                        "required": ["action"],
+                    },
+                    "then": {
+                        "properties": {
+                            "train": {"type": "string"},
+                            "dataset": {"type": "null"},
+                            "wagons": {"maxItems": 0},
+                        },
+                        "required": ["train"],
+                    },
+                },
+            ],
+        },
+    )
+
+    kind: Literal["train-request"] = Field("train-request", description="The file kind; optional.")
+    name: Name
+    action: Literal["run", "kill", "retry"] = Field(
+        description="'run': compose a train on 'dataset' and start it now; 'kill': stop the "
+        "running train 'train'; 'retry': run the failed train 'train' again."
+    )
+    dataset: Name | None = Field(
+        None,
+        validate_default=True,
+        description="For 'run', required: the dataset in catalog/datasets/ the train reads. "
+        "Not allowed with 'kill' and 'retry'.",
+    )
+    wagons: list[WagonRef] = Field(
+        default_factory=list,
+        description="For 'run' only: the wagons of the train, as 'analysis/wagon' (or 'wagon' "
+        "where one analysis only has a wagon of that name), each enabled on 'dataset'. Empty "
+        "(the default): every wagon ready on the dataset.",
+    )
+    train: str | None = Field(
+        None,
+        pattern=TRAIN_ID_PATTERN,
+        max_length=200,
+        validate_default=True,
+        description="For 'kill' and 'retry', required: the id of the train. Not allowed with "
+        "'run'.",
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="Why the operator asks; kept with what the controller does about it.",
+    )
+    requested_by: str | None = Field(
+        None, pattern=GITHUB_LOGIN_PATTERN, description="The GitHub login of who asks."
+    )
+
+    @field_validator("dataset", "train", "wagons", mode="after")
+    @classmethod
+    def _fits_the_action(cls, value: Any, info: ValidationInfo) -> Any:
+        action = info.data.get("action")  # absent if invalid: that is its own problem
+        field = info.field_name or ""
+        if action is None:
+            return value
+        if action in _ALLOWED_WITH[field]:
+            if value is None:
+                raise _rule(f"a '{action}' request needs '{field}'", _ADD[field], at="action")
+        elif value not in (None, []):
+            raise _rule(
+                f"a '{action}' request takes no '{field}': {_WITHOUT[field]}",
+                f"remove '{field}'",
+            )
+        return value
+
+
 KINDS: dict[str, type[_Model]] = {
     "analysis": Analysis,
     "wagon": Wagon,
     "dataset": Dataset,
     "runlist": RunList,
+    "train-request": TrainRequest,
 }

@@ -37,6 +37,7 @@ class Counts(BaseModel):
     wagons: int = Field(ge=0, description="Valid wagons.")
     datasets: int = Field(ge=0, description="Valid datasets.")
     runlists: int = Field(ge=0, description="Valid run lists.")
+    train_requests: int = Field(ge=0, description="Valid train requests.")
 
 
 class ValidationReport(BaseModel):
