@@ -4,7 +4,7 @@ turnaround policies do to its turnaround and to the fraction of events kept.
 No real jobs: a discrete-event simulation of a grid of three sites whose storage elements hold
 the dataset's files, with run times drawn from a log-normal distribution plus a tail of
 stragglers (slow nodes, slow reads) and a few failures that are resubmitted. The policies are
-the real decisions of ``controller.policies``: *express* (stop waiting once 98 % are done and
+the real decisions of ``controller.trainrun.policies``: *express* (stop waiting once 98 % are done and
 the rest run far longer than typical) and *locality* (jobs waiting for their own site may run
 anywhere once 90 % are done), against a *slow* train that keeps every job.
 
@@ -20,7 +20,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from statistics import mean
 
-from controller.policies import Timing, express_drop, relax_locality
+from controller.trainrun.policies import Timing, express_drop, relax_locality
 
 SITES = {"CERN": 1200, "GSI": 500, "KISTI": 300}  # slots at each site
 SHARE = {"CERN": 0.45, "GSI": 0.35, "KISTI": 0.20}  # where the files are (KISTI is crowded)

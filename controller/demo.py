@@ -17,7 +17,7 @@ from controller.grid import backend_for
 from controller.history import GitRepo, HistoryStore
 from controller.records import TrainRecord
 from controller.sitegen.build import build_site
-from controller.trainrun import RunPolicy, compose, run
+from controller.trainrun import compose, run
 from controller.workspace import init_demo_repo
 
 DEFAULT_DATASETS = ("cms-2010-dimuon", "hzz-mc")
@@ -69,7 +69,16 @@ def run_demo(
     records = []
     for dataset in datasets:
         say(f"2/5 compose a train over '{dataset}'")
-        record, specs = compose(catalog, dataset, commit, data_root, outputs_root, backend.name)
+        record, specs = compose(
+            catalog,
+            dataset,
+            commit,
+            data_root,
+            outputs_root,
+            backend.name,
+            merge_fan_in=config.grid.merge_fan_in,
+            trigger="wagonyard demo",
+        )
         wagons = ", ".join(w.directory for w in record.wagons)
         say(f"    {record.train_id}: {len(specs)} jobs, wagons {wagons}")
         store.commit(
@@ -88,15 +97,7 @@ def run_demo(
                 say(f"    jobs: {line}")
                 last[0] = line
 
-        dataset_model = catalog.datasets[dataset].model
-        record = run(
-            record,
-            specs,
-            backend,
-            outputs_root,
-            RunPolicy.of(dataset_model),
-            progress=progress,
-        )
+        record = run(record, backend, progress=progress)
         summary = (
             f"Train {record.train_id} {record.state}: {record.events_processed} events, "
             f"{len(record.jobs)} jobs"

@@ -41,6 +41,13 @@ class WagonInTrain(_Record):
         default_factory=list,
         description="The wagons ('analysis/wagon') whose declared products this one reads",
     )
+    code_commit: str | None = Field(
+        None, description="The git commit its task code was taken from (tag, pull request, main)"
+    )
+    code_dir: str | None = Field(
+        None,
+        description="Where that commit's catalog/ was materialised; None: the job's catalog_dir",
+    )
 
 
 class WagonUsage(_Record):
@@ -104,6 +111,7 @@ class JobReport(_Record):
 
 class Attempt(_Record):
     number: int
+    round: int = Field(0, description="The retry round it belongs to (0: before any retry)")
     state: JobState
     exit_code: int | None = None
     host: str | None = None
@@ -150,6 +158,53 @@ class OutputFile(_Record):
     events: int
 
 
+TrainState = Literal[
+    "composed",
+    "testing",
+    "submitted",
+    "running",
+    "merging",
+    "done",
+    "test-failed",
+    "failed",
+    "killed",
+]
+ENDED: frozenset[str] = frozenset({"done", "test-failed", "failed", "killed"})
+
+
+class RunSettings(_Record):
+    """How a train's jobs run, frozen from its dataset at composition."""
+
+    max_attempts: int = 3
+    time_limit_s: int = 3600
+    memory_mb: int = 2000
+    merge_fan_in: int = 16
+    express: bool = False
+    express_done_fraction: float = 0.98
+    express_factor: float = 3.0
+    relax_locality: bool = True
+    locality_done_fraction: float = 0.90
+
+
+class JobTemplate(_Record):
+    """What every job of a train shares: with a job's file slices, its whole spec."""
+
+    catalog_dir: str
+    tree: str
+    output_root: str = Field(description="The train's outputs go to output_root/<train_id>/")
+    skip_bad_files: bool = False
+    run_filter: RunFilter | None = None
+    memory_mb: int | None = None
+
+
+class TrainTest(_Record):
+    """The train's own test before submission: the full train and the merge on the test sample."""
+
+    status: Literal["done", "warning", "failed"]
+    reasons: list[str] = Field(default_factory=list)
+    test_id: str = ""
+
+
 class TrainRecord(_Record):
     """Everything about one train run; committed as trains/<train_id>/record.json."""
 
@@ -158,9 +213,15 @@ class TrainRecord(_Record):
     dataset: str
     catalog_commit: str
     backend: str
-    state: Literal["composed", "running", "merging", "done", "failed"] = "composed"
+    state: TrainState = "composed"
     created: datetime
     finished: datetime | None = None
+    trigger: str = Field("", description="Why it was composed: the cron, the request, by hand")
+    request: str | None = Field(None, description="The train request that asked for it")
+    round: int = Field(0, description="How many times it was retried")
+    settings: RunSettings = Field(default_factory=RunSettings)
+    template: JobTemplate | None = None
+    test: TrainTest | None = None
     wagons: list[WagonInTrain]
     jobs: list[JobRecord] = Field(default_factory=list)
     merges: list[MergeRecord] = Field(default_factory=list)

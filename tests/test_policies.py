@@ -1,6 +1,6 @@
 """The turnaround policies decide on timings alone (no clock, no grid)."""
 
-from controller.policies import Timing, express_drop, relax_locality
+from controller.trainrun.policies import Timing, express_drop, relax_locality
 
 
 def jobs(done: list[float], open_: list[float]) -> list[Timing]:

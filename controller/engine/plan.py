@@ -7,6 +7,7 @@ Pure: reads the ``Catalog`` data only; importing tasks happens in ``controller.e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ class WagonInstance:
     config: dict[str, Any] = field(hash=False)
     enabled: bool
     depends_on: tuple[str, ...] = ()  # the wagons ('analysis/wagon') whose products it reads
+    code_dir: str | None = None  # a catalog/ materialised at its code's commit; None: the job's
 
     @property
     def analysis(self) -> str:
@@ -43,7 +45,9 @@ class WagonInstance:
 
 def instance_of(w: WagonInTrain) -> WagonInstance:
     """The instance a train record or a job spec describes."""
-    return WagonInstance(w.ref, w.variant, w.task, w.config, w.enabled, tuple(w.depends_on))
+    return WagonInstance(
+        w.ref, w.variant, w.task, w.config, w.enabled, tuple(w.depends_on), w.code_dir
+    )
 
 
 def _order(catalog: Catalog, roots: list[str]) -> list[str]:
@@ -77,12 +81,18 @@ def _order(catalog: Catalog, roots: list[str]) -> list[str]:
 
 
 def plan_train(
-    catalog: Catalog, dataset: str, wagons: list[str] | None = None
+    catalog: Catalog,
+    dataset: str,
+    wagons: list[str] | None = None,
+    code_dirs: Mapping[str, str] | None = None,
 ) -> list[WagonInstance]:
     """The ordered wagon instances of a train over ``dataset``.
 
     ``wagons`` picks a subset ('analysis/wagon'); by default every wagon enabled on the dataset.
+    ``code_dirs`` gives a wagon ('analysis/wagon') the catalog its task code is imported from
+    (its tag's or pull request's commit, materialised); the others use the train's catalog.
     """
+    code_dirs = code_dirs or {}
     if dataset not in catalog.datasets:
         raise WagonyardError(
             f"unknown dataset '{dataset}'; known: {', '.join(sorted(catalog.datasets)) or 'none'}"
@@ -97,10 +107,13 @@ def plan_train(
         model = catalog.wagons[ref].model
         is_root = ref in chosen
         deps = tuple(catalog.resolve_ref(ref.split("/")[0], d) for d in model.depends_on)
-        instances.append(WagonInstance(ref, None, model.task, dict(model.config), is_root, deps))
+        code = code_dirs.get(ref)
+        instances.append(
+            WagonInstance(ref, None, model.task, dict(model.config), is_root, deps, code)
+        )
         if not is_root:
             continue
         for name, overrides in sorted(model.variants.items()):
             config = {**model.config, **overrides}
-            instances.append(WagonInstance(ref, name, model.task, config, True, deps))
+            instances.append(WagonInstance(ref, name, model.task, config, True, deps, code))
     return instances

@@ -72,6 +72,7 @@ class LoadedWagon:
             config_hash=config_hash(i.task, self.config),
             enabled=i.enabled,
             depends_on=list(i.depends_on),
+            code_dir=i.code_dir,
         )
 
 
@@ -80,7 +81,8 @@ def load_wagons(catalog_dir: Path, instances: list[WagonInstance]) -> list[Loade
     loaded: list[LoadedWagon] = []
     for inst in instances:
         wagon_file = f"{catalog_dir.name}/analyses/{inst.analysis}/wagons/{inst.wagon}.yaml"
-        cls = import_task(catalog_dir / "analyses" / inst.analysis, inst.task)
+        code = Path(inst.code_dir) if inst.code_dir else catalog_dir
+        cls = import_task(code / "analyses" / inst.analysis, inst.task)
         if inst.variant is not None and cls.produces:
             raise TaskError(
                 f"{wagon_file}: variants.{inst.variant}: a service wagon (it produces "

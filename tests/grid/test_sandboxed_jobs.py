@@ -12,7 +12,7 @@ import pytest
 from controller.catalog.loader import load_valid_catalog
 from controller.engine.output import read_output
 from controller.grid.local import LocalBackend
-from controller.trainrun import RunPolicy, compose, run
+from controller.trainrun import compose, run
 from tests.catalogs import with_analysis
 from tests.wagontest.sandbox_tasks import TOKEN
 from tests.wagontest.test_sandbox import leftovers
@@ -38,10 +38,10 @@ def test_a_train_of_hostile_wagons_on_the_local_grid(
     catalog_dir = with_analysis(tmp_path, "hostile", tasks, WAGONS, "hzz-free", **free)
     catalog = load_valid_catalog(catalog_dir)
     out = tmp_path / "out"
-    record, specs = compose(catalog, "hzz-free", "c0ffee", tmp_path, out, "local")
-    policy = RunPolicy(max_attempts=1, time_limit_s=120, poll_s=0.2)
-    record = run(record, specs, LocalBackend(tmp_path / "grid"), out, policy)
-    assert record.state == "done", record.message
+    record, _specs = compose(catalog, "hzz-free", "c0ffee", tmp_path, out, "local")
+    record.settings.max_attempts, record.settings.time_limit_s = 1, 120
+    record = run(record, LocalBackend(tmp_path / "grid"), poll_s=0.2)
+    assert record.state == "done", record.model_dump_json(indent=1)[-3000:]
     assert record.events_processed == 2304
     assert record.versions["numpy"] == np.__version__  # every job agreed: one version
     histograms, _ = read_output(out / record.train_id / "AnalysisResults.root")

@@ -10,7 +10,6 @@ import shutil
 import signal
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -23,7 +22,7 @@ from controller.grid.base import JobStatus
 from controller.grid.local import LocalBackend
 from controller.grid.slurm import SlurmBackend
 from controller.records import TrainRecord
-from controller.trainrun import RunPolicy, compose, run
+from controller.trainrun import compose, run
 from tests.reference import ZMUMU
 
 pytestmark = pytest.mark.slow
@@ -89,8 +88,8 @@ def test_injected_failures_are_recovered_and_every_attempt_recorded(tmp_path: Pa
     thread = threading.Thread(target=killer, args=(out, stop), daemon=True)
     thread.start()
     backend = CorruptingBackend(tmp_path / "grid")
-    policy = RunPolicy.of(catalog.datasets["zmumu-faulty"].model, poll_s=0.2, merge_fan_in=2)
-    record = run(record, specs, backend, out, policy)
+    record.settings.merge_fan_in = 2
+    record = run(record, backend, poll_s=0.2)
     stop.set()
     assert record.state == "done", record.message
     attempts = {j.index: [(a.state, a.exit_code) for a in j.attempts] for j in record.jobs}
@@ -121,13 +120,12 @@ def test_an_express_train_drops_stragglers_and_records_what_it_lost(tmp_path: Pa
     (catalog_dir / "datasets" / "zmumu-faulty.yaml").write_text(yaml.safe_dump(ds))
     catalog = load_valid_catalog(catalog_dir)
     out = tmp_path / "out"
-    record, specs = compose(catalog, "zmumu-faulty", "c0ffee", tmp_path, out, "local")
-    base = RunPolicy.of(catalog.datasets["zmumu-faulty"].model, poll_s=0.2)
-    assert base.express
+    record, _specs = compose(catalog, "zmumu-faulty", "c0ffee", tmp_path, out, "local")
+    assert record.settings.express
     # four jobs only: stop waiting at half done (a real train waits for 98 %)
-    policy = replace(base, express_done_fraction=0.5, express_factor=2.0)
+    record.settings.express_done_fraction, record.settings.express_factor = 0.5, 2.0
     # four slots: the two stragglers do not hold up the others' queue
-    record = run(record, specs, LocalBackend(tmp_path / "grid", slots=4), out, policy)
+    record = run(record, LocalBackend(tmp_path / "grid", slots=4), poll_s=0.2)
     assert record.state == "done", record.message
     assert record.policy == "express"
     assert sorted(d.name.rsplit("-", 1)[-1] for d in record.dropped) == ["j0000", "j0002"]
@@ -150,8 +148,7 @@ def test_a_job_failing_every_attempt_fails_the_train_with_a_record_saying_which(
     out = tmp_path / "out"
     record, specs = compose(catalog, "zmumu-faulty", "c0ffee", tmp_path, out, "local")
     specs, record.jobs = specs[1:2], record.jobs[1:2]  # only job 1: it fails twice
-    policy = RunPolicy.of(catalog.datasets["zmumu-faulty"].model, poll_s=0.2)
-    record = run(record, specs, LocalBackend(tmp_path / "grid"), out, policy)
+    record = run(record, LocalBackend(tmp_path / "grid"), poll_s=0.2)
     assert record.state == "failed"
     assert record.output is None
     assert "zmumu-faulty" in record.message and "j0001 (exit 1)" in record.message
@@ -168,9 +165,8 @@ def test_the_same_train_on_local_and_on_slurm_gives_identical_histograms(
         ("slurm", SlurmBackend(tmp_path / "slurm-grid")),
     ):
         out = tmp_path / name
-        record, specs = compose(catalog, "cms-2010-dimuon", "c0ffee", tmp_path, out, name)
-        policy = RunPolicy.of(catalog.datasets["cms-2010-dimuon"].model, poll_s=0.3)
-        record = run(record, specs, backend, out, policy)
+        record, _specs = compose(catalog, "cms-2010-dimuon", "c0ffee", tmp_path, out, name)
+        record = run(record, backend, poll_s=0.3)
         assert record.state == "done", record.message
         assert record.output is not None
         merged[name], _ = read_output(out / record.output.path)
@@ -205,9 +201,8 @@ def test_jobs_waiting_for_their_own_site_run_anywhere_once_locality_is_relaxed(
     record, specs = compose(catalog, "cms-2010-dimuon", "c0ffee", tmp_path, out, "local")
     assert len(specs) == 6
     # half the jobs are at the other site: relax at half done (a real train waits for 90 %)
-    base = RunPolicy.of(catalog.datasets["cms-2010-dimuon"].model, poll_s=0.2)
-    policy = replace(base, locality_done_fraction=0.5)
-    record = run(record, specs, LocalBackend(tmp_path / "grid", site="local"), out, policy)
+    record.settings.locality_done_fraction = 0.5
+    record = run(record, LocalBackend(tmp_path / "grid", site="local"), poll_s=0.2)
     assert record.state == "done", record.message
     assert record.locality_relaxed_at is not None
     attempts = [(j.files[0].storage_element, [a.state for a in j.attempts]) for j in record.jobs]

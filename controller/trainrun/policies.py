@@ -4,7 +4,7 @@
 longer than typical (``factor`` x the median of the done jobs), stop waiting: the open jobs
 are dropped and what is done is merged (the loss is recorded). A *slow* train waits for all.
 *locality*: jobs waiting for their storage element's own site may run anywhere once 90 % are
-done. Pure: times in, decisions out; the grid loop and the simulation both use these.
+done. Pure: times in, decisions out; the train's steps and the simulation both use these.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
+
+from controller.catalog.models import Dataset
+from controller.records import RunSettings
 
 EXPRESS_DONE_FRACTION = 0.98
 EXPRESS_FACTOR = 3.0
@@ -47,3 +50,18 @@ def express_drop(
 def relax_locality(done: int, total: int, fraction: float = LOCALITY_DONE_FRACTION) -> bool:
     """May jobs waiting for their storage element's site now run anywhere?"""
     return total > 0 and done >= fraction * total
+
+
+def settings_of(ds: Dataset, merge_fan_in: int = 16) -> RunSettings:
+    """How a train over ``ds`` runs its jobs: attempts, limits, merging and turnaround."""
+    return RunSettings(
+        max_attempts=ds.splitting.max_attempts,
+        time_limit_s=ds.limits.job_timeout_s,
+        memory_mb=ds.limits.memory_mb,
+        merge_fan_in=merge_fan_in,
+        express=ds.schedule.policy == "express",
+        express_done_fraction=EXPRESS_DONE_FRACTION,
+        express_factor=EXPRESS_FACTOR,
+        relax_locality=ds.schedule.relax_locality,
+        locality_done_fraction=LOCALITY_DONE_FRACTION,
+    )

@@ -1,0 +1,137 @@
+"""Trust a job's output only once verified; end a train: its merged output and its totals."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from controller.engine.output import read_output
+from controller.errors import DataError, GridError
+from controller.job import OUTPUT_NAME
+from controller.records import (
+    ExcludedEvents,
+    JobRecord,
+    JobReport,
+    MergeRecord,
+    OutputFile,
+    TrainRecord,
+    WagonUsage,
+)
+from controller.trainrun.compose import train_dir
+from controller.versions import agreed
+
+
+def verified_report(attempt_dir: Path) -> tuple[JobReport | None, str]:
+    """The job's report if its output is there, readable and counts the events it claims."""
+    path = attempt_dir / "report.json"
+    try:
+        report = JobReport.model_validate_json(path.read_text())
+    except (FileNotFoundError, ValueError) as exc:
+        return None, f"the job ended without a readable report ({type(exc).__name__})"
+    try:
+        _, provenance = read_output(Path(report.output))
+    except DataError as exc:
+        return None, f"its output is missing or corrupt: {exc}"
+    if provenance.get("events") != report.events:
+        return None, (
+            f"its output counts {provenance.get('events')} events, its report {report.events}"
+        )
+    return report, ""
+
+
+def _events_of(record: TrainRecord, name: str) -> int:
+    for job in record.jobs:
+        if job.name == name:
+            return job.report.events if job.report else 0
+    return next((m.events for m in record.merges if m.name == name), 0)
+
+
+def verified_merge(record: TrainRecord, merge: MergeRecord) -> str:
+    """Why a merging job's output cannot be trusted, or ''; sets its events when it can."""
+    expected = sum(_events_of(record, name) for name in merge.inputs)
+    try:
+        _, provenance = read_output(Path(merge.output or ""))
+    except DataError as exc:
+        return f"its merged output is missing or corrupt: {exc}"
+    if provenance.get("events") != expected:
+        return f"its merged output counts {provenance.get('events')} events, not {expected}"
+    merge.events = expected
+    return ""
+
+
+def final_merge(record: TrainRecord) -> MergeRecord | None:
+    done = [m for m in record.merges if m.state == "done"]
+    finals = [m for m in done if m.stage == "final"]
+    if finals:
+        return finals[0]
+    if len(record.merges) == 1 and done:
+        return done[0]
+    return None
+
+
+def finish(record: TrainRecord, failed: Sequence[JobRecord | MergeRecord], now: datetime) -> None:
+    """End the train: 'failed' with why, or 'done' with its merged output and totals."""
+    record.finished = now
+    final = final_merge(record)
+    if failed or final is None or final.output is None:
+        record.state = "failed"
+        record.message = (
+            "failed after every attempt: "
+            + ", ".join(
+                f"{u.name} (exit {u.attempts[-1].exit_code if u.attempts else '?'})" for u in failed
+            )
+            if failed
+            else "no merged output: every job was dropped"
+        )
+        return
+    merged_path = train_dir(record) / OUTPUT_NAME
+    shutil.copyfile(final.output, merged_path)
+    expected = sum(j.report.events for j in record.jobs if j.report and j.state == "done")
+    if final.events != expected:
+        raise GridError(
+            f"merged output {merged_path} counts {final.events} events, the jobs processed "
+            f"{expected}"
+        )
+    data = merged_path.read_bytes()
+    record.output = OutputFile(
+        path=str(merged_path.relative_to(train_dir(record).parent)),
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        events=expected,
+    )
+    lost = sum(d.events or 0 for d in record.dropped)
+    record.events_lost_fraction = round(lost / (lost + expected), 6) if lost else 0.0
+    record.events_processed = expected
+    record.excluded = _excluded_totals(record)
+    done_reports = [j.report.versions for j in record.jobs if j.report and j.state == "done"]
+    record.versions = agreed(done_reports)
+    record.wagon_usage = _usage_totals(record)
+    record.state = "done"
+    record.message = ""
+
+
+def _excluded_totals(record: TrainRecord) -> list[ExcludedEvents]:
+    """Whole files left out at composition plus the events the done jobs cut, by run."""
+    totals: dict[tuple[int, str], ExcludedEvents] = {}
+    reports = [j.report for j in record.jobs if j.report and j.state == "done"]
+    for e in [*record.excluded, *(e for r in reports for e in r.excluded)]:
+        t = totals.setdefault(
+            (e.run, e.reason), ExcludedEvents(run=e.run, reason=e.reason, events=0)
+        )
+        t.events += e.events
+        t.files += e.files
+    return [totals[k] for k in sorted(totals)]
+
+
+def _usage_totals(record: TrainRecord) -> list[WagonUsage]:
+    totals: dict[str, WagonUsage] = {}
+    for job in record.jobs:
+        for u in job.report.wagons if job.report else []:
+            t = totals.setdefault(u.directory, WagonUsage(directory=u.directory))
+            t.cpu_s = round(t.cpu_s + u.cpu_s, 6)
+            t.events += u.events
+            t.output_bytes = max(t.output_bytes, u.output_bytes)
+    return list(totals.values())
