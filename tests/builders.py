@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from controller.catalog.catalog import Catalog, Entry
-from controller.catalog.models import Analysis, Dataset, RunList, Wagon
+from controller.catalog.models import Analysis, Dataset, RunList, TrainRequest, Wagon
 
 
 def dataset(name: str = "ds", **extra: Any) -> Dataset:
@@ -23,9 +23,22 @@ def dataset(name: str = "ds", **extra: Any) -> Dataset:
     return Dataset.model_validate(data)
 
 
-def catalog(wagons: dict[str, dict[str, Any]], datasets: list[Dataset] | None = None) -> Catalog:
+def train_request(name: str = "req", **fields: Any) -> TrainRequest:
+    """A request to run a train on dataset 'ds', unless ``fields`` say otherwise."""
+    data: dict[str, Any] = {"name": name, "action": "run", "dataset": "ds", "reason": "because"}
+    data.update(fields)
+    return TrainRequest.model_validate(data)
+
+
+def catalog(
+    wagons: dict[str, dict[str, Any]],
+    datasets: list[Dataset] | None = None,
+    requests: list[TrainRequest] | None = None,
+) -> Catalog:
     """A catalog from {'analysis/wagon': wagon fields}; analyses are made up as needed."""
     cat = Catalog(root=Path("catalog"))
+    for request in requests or []:
+        cat.trains[request.name] = Entry(request, f"catalog/trains/{request.name}.yaml")
     for ds in datasets or [dataset()]:
         cat.datasets[ds.name] = Entry(ds, f"catalog/datasets/{ds.name}.yaml")
     for ref, fields in wagons.items():

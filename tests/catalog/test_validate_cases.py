@@ -24,6 +24,21 @@ SELECTION = f"{ZMUMU}/wagons/muon-selection.yaml"
 DIMUON = "datasets/cms-2010-dimuon.yaml"
 HZZ = "datasets/hzz-mc.yaml"
 RUNLIST = "runlists/run2010b-dimuon.yaml"
+REQUEST = "trains/rerun.yaml"
+REQUEST_RUN = """# yaml-language-server: $schema=../../schema/train-request.schema.json
+name: rerun
+action: run
+dataset: cms-2010-dimuon
+wagons: [zmumu/dimuon-mass, muon-kinematics]
+reason: the new muon calibration
+requested_by: octocat
+"""
+REQUEST_KILL = """# yaml-language-server: $schema=../../schema/train-request.schema.json
+name: rerun
+action: kill
+train: cms-2010-dimuon-20240102-030405-abcdef
+reason: it reads the wrong files
+"""
 
 BOMB = b"""a: &a [x, x, x, x, x, x, x, x, x, x]
 b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
@@ -341,6 +356,115 @@ CASES = [
         "a dataset of type 'data' with 'paths' needs a 'run_branch' (the branch holding each "
         "event's run number), so that its run list can be applied",
     ),
+    case(
+        "cron-out-of-range",
+        replace(DIMUON, "limits:", "schedule:\n  cron: 0 25 * * *\nlimits:"),
+        DIMUON,
+        22,
+        "'0 25 * * *' is not a valid cron expression: its hour '25' is out of range",
+        json_path="schedule.cron",
+        hint="for example '0 2 * * *': every day at 02:00 UTC",
+    ),
+    case(
+        "cron-with-seconds",
+        replace(DIMUON, "limits:", "schedule:\n  cron: 0 0 2 * * *\nlimits:"),
+        DIMUON,
+        22,
+        "'0 0 2 * * *' has 6 fields: seconds are not taken",
+        json_path="schedule.cron",
+        hint="for example '0 2 * * *'",
+    ),
+    # --- train requests: each action's own fields
+    case(
+        "run-request-without-dataset",
+        write(REQUEST, REQUEST_RUN.replace("dataset: cms-2010-dimuon\n", "")),
+        REQUEST,
+        3,
+        "a 'run' request needs 'dataset'",
+        json_path="dataset",
+        hint="add 'dataset: <name>', a dataset of catalog/datasets/",
+    ),
+    case(
+        "kill-request-without-train",
+        write(REQUEST, REQUEST_KILL.replace("train: cms-2010-dimuon-20240102-030405-abcdef\n", "")),
+        REQUEST,
+        3,
+        "a 'kill' request needs 'train'",
+        json_path="train",
+        hint="add 'train: <train id>'",
+    ),
+    case(
+        "run-request-with-train",
+        write(REQUEST, REQUEST_RUN.replace("reason:", "train: cms-2010-dimuon-1\nreason:")),
+        REQUEST,
+        6,
+        "a 'run' request takes no 'train': it starts a new train; to run a failed one again, "
+        "use action: retry",
+        json_path="train",
+        hint="remove 'train'",
+    ),
+    case(
+        "kill-request-with-wagons",
+        write(REQUEST, REQUEST_KILL.replace("reason:", "wagons: [zmumu/dimuon-mass]\nreason:")),
+        REQUEST,
+        5,
+        "a 'kill' request takes no 'wagons': it acts on the train's own wagons",
+        json_path="wagons",
+        hint="remove 'wagons'",
+    ),
+    case(
+        "retry-request-with-dataset",
+        write(
+            REQUEST,
+            REQUEST_KILL.replace("kill", "retry").replace("reason:", "dataset: hzz-mc\nreason:"),
+        ),
+        REQUEST,
+        5,
+        "a 'retry' request takes no 'dataset': the train names its dataset",
+        json_path="dataset",
+    ),
+    case(
+        "request-with-unknown-action",
+        write(REQUEST, REQUEST_KILL.replace("action: kill", "action: kil")),
+        REQUEST,
+        3,
+        "Input should be 'run', 'kill' or 'retry', got 'kil'",
+        json_path="action",
+        hint="did you mean 'kill'?",
+    ),
+    case(
+        "request-with-unknown-field",
+        write(REQUEST, REQUEST_RUN.replace("requested_by:", "requested-by:")),
+        REQUEST,
+        7,
+        "unknown field 'requested-by'",
+        json_path="requested-by",
+        hint="did you mean 'requested_by'?",
+    ),
+    case(
+        "request-without-reason",
+        write(REQUEST, REQUEST_RUN.replace("reason: the new muon calibration\n", "")),
+        REQUEST,
+        2,
+        "missing required field 'reason'",
+        json_path="reason",
+    ),
+    case(
+        "request-in-datasets",
+        write("datasets/rerun.yaml", REQUEST_RUN),
+        "datasets/rerun.yaml",
+        2,
+        "this looks like a train request file; catalog/datasets/ holds datasets",
+        hint="move it to catalog/trains/",
+    ),
+    case(
+        "request-name-differs-from-file-name",
+        write("trains/rerun-now.yaml", REQUEST_RUN),
+        "trains/rerun-now.yaml",
+        2,
+        "'rerun' differs from the file name 'rerun-now.yaml'",
+        json_path="name",
+    ),
     # --- across files
     case(
         "same-name-in-two-subfolders",
@@ -400,6 +524,41 @@ CASES = [
         8,
         "run 148029 is listed twice (first at line 6)",
         json_path="runs[1].run",
+    ),
+    case(
+        "request-for-an-unknown-dataset",
+        write(REQUEST, REQUEST_RUN.replace("dataset: cms-2010-dimuon", "dataset: cms-2010-dimuom")),
+        REQUEST,
+        4,
+        "unknown dataset 'cms-2010-dimuom'",
+        json_path="dataset",
+        hint="did you mean 'cms-2010-dimuon'?",
+    ),
+    case(
+        "request-for-an-unknown-wagon",
+        write(REQUEST, REQUEST_RUN.replace("zmumu/dimuon-mass,", "zmumu/dimuon-mas,")),
+        REQUEST,
+        5,
+        "unknown wagon 'zmumu/dimuon-mas'",
+        json_path="wagons[0]",
+        hint="did you mean 'zmumu/dimuon-mass'?",
+    ),
+    case(
+        "request-for-a-wagon-not-enabled-on-the-dataset",
+        write(REQUEST, REQUEST_RUN.replace("muon-kinematics]", "multilepton/jets]")),
+        REQUEST,
+        5,
+        "wagon 'multilepton/jets' is not enabled on dataset 'cms-2010-dimuon'",
+        json_path="wagons[1]",
+        hint="enable it in catalog/analyses/multilepton/wagons/jets.yaml, or leave it out",
+    ),
+    case(
+        "request-naming-a-wagon-twice",
+        write(REQUEST, REQUEST_RUN.replace("muon-kinematics]", "dimuon-mass]")),
+        REQUEST,
+        5,
+        "wagon 'zmumu/dimuon-mass' is named twice (first at line 5)",
+        json_path="wagons[1]",
     ),
     case(
         "variant-key-not-in-config",
@@ -596,6 +755,14 @@ WARNINGS = [
         "analyses/higgs/analysis.yaml",
         1,
         "analysis 'higgs' has no wagons",
+    ),
+    case(
+        "request-schema-comment-of-another-kind",
+        write(REQUEST, REQUEST_KILL.replace("train-request.schema", "dataset.schema")),
+        REQUEST,
+        1,
+        "the $schema comment points to '../../schema/dataset.schema.json', not to the "
+        "train-request schema",
     ),
     case(
         "schema-comment-of-another-kind",
