@@ -17,6 +17,7 @@ import click
 
 from controller import __version__
 from controller.cmd_catalog import schema_command, validate_command
+from controller.cmd_reconcile import history_command, reconcile_command, status_command
 from controller.cmd_train import (
     demo_command,
     demo_data_command,
@@ -43,6 +44,9 @@ for command in (
     test_command,
     merge_command,
     job_command,
+    reconcile_command,
+    status_command,
+    history_command,
 ):
     cli.add_command(command)
 

@@ -50,6 +50,46 @@ class History(_Model):
     remote: str | None = Field("origin", description="Pushed there after each record, if set.")
 
 
+class Controller(_Model):
+    home: str | None = Field(
+        None,
+        description="Where the controller keeps its grid state, outputs, materialised code "
+        "and tests; default <repository>/.git/wagonyard. Jobs on other hosts must see it.",
+    )
+    main: str = Field("main", description="The branch holding the desired state.")
+    lease_s: int = Field(
+        300,
+        ge=5,
+        description="How long a controller's lease on the history branch lasts without a "
+        "commit renewing it; another controller acts only once it has lapsed.",
+    )
+    approvals_file: str | None = Field(
+        None,
+        description="A YAML list of pull-request approvals ({pull_request, by, head}); used "
+        "where GitHub is not configured.",
+    )
+
+
+class Notifications(_Model):
+    smtp_host: str | None = Field(
+        None, description="The SMTP server; none: notifications are recorded, not mailed."
+    )
+    smtp_port: int = Field(25, ge=1, le=65535)
+    starttls: bool = Field(False, description="Upgrade the connection with STARTTLS.")
+    username: str | None = None
+    password_env: str | None = Field(
+        None, description="The environment variable holding the SMTP password (never the file)."
+    )
+    sender: str = Field("wagonyard@localhost", description="The From: address.")
+    member_address: str = Field(
+        "{login}@users.noreply.github.com",
+        description="An analysis member's address, from their GitHub login.",
+    )
+    site_url: str | None = Field(
+        None, description="The status site's address, for links to a train's page."
+    )
+
+
 class Config(_Model):
     """wagonyard.yaml: the settings of a wagonyard repository."""
 
@@ -57,6 +97,8 @@ class Config(_Model):
 
     grid: Grid = Field(default_factory=Grid)
     history: History = Field(default_factory=History)
+    controller: Controller = Field(default_factory=Controller)
+    notifications: Notifications = Field(default_factory=Notifications)
 
     def backend(self) -> str:
         chosen = os.environ.get("WAGONYARD_GRID") or self.grid.backend

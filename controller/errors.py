@@ -47,6 +47,10 @@ class HistoryError(WagonyardError):
     """The git history store cannot record or read a step."""
 
 
+class HistoryConflict(HistoryError):
+    """The history branch moved since it was read (another controller wrote): read it again."""
+
+
 class TransientError(WagonyardError):
     """A failure worth retrying after ``retry_after`` seconds."""
 

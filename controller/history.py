@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from controller.errors import HistoryError
+from controller.errors import HistoryConflict, HistoryError
 
 DEFAULT_BRANCH = "wagonyard/history"
 
@@ -23,6 +23,11 @@ class GitRepo:
         self.path = path
 
     def git(self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> str:
+        return self.git_bytes(*args, input=input, env=env).decode().strip()
+
+    def git_bytes(
+        self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None
+    ) -> bytes:
         full_env = {**os.environ, **(env or {})}
         full_env.setdefault("GIT_AUTHOR_NAME", "wagonyard")
         full_env.setdefault("GIT_AUTHOR_EMAIL", "wagonyard@localhost")
@@ -43,7 +48,7 @@ class GitRepo:
                 f"git {' '.join(args[:2])} failed in {self.path}: "
                 f"{done.stderr.decode(errors='replace').strip()}"
             )
-        return done.stdout.decode().strip()
+        return done.stdout
 
     def rev(self, ref: str) -> str | None:
         try:
@@ -52,8 +57,16 @@ class GitRepo:
             return None
 
 
+_TIP = object()  # commit on whatever the branch's tip is now
+
+
 class HistoryStore:
-    """Write files onto the history branch as commits; read them back."""
+    """Write files onto the history branch as commits; read them back.
+
+    A commit names the parent it was planned on: it lands only if the branch is still there,
+    locally (``update-ref`` with the old value) and on the remote (a push that is not a fast
+    forward is refused); otherwise ``HistoryConflict`` says to read again. Never a force push.
+    """
 
     def __init__(self, repo: Path, branch: str = DEFAULT_BRANCH, remote: str | None = None) -> None:
         self.repo = GitRepo(repo)
@@ -64,9 +77,34 @@ class HistoryStore:
     def ref(self) -> str:
         return f"refs/heads/{self.branch}"
 
-    def commit(self, files: dict[str, bytes], message: str) -> str:
-        """Add or replace ``files`` (paths relative to the branch root) in one new commit."""
-        parent = self.repo.rev(self.ref)
+    def tip(self) -> str | None:
+        return self.repo.rev(self.ref)
+
+    def sync(self) -> None:
+        """Make the local branch the remote's (the remote is the truth where there is one)."""
+        if not self.remote:
+            return
+        try:
+            self.repo.git("fetch", "--quiet", self.remote, f"+{self.ref}:{self.ref}")
+        except HistoryError as exc:
+            if "couldn't find remote ref" not in str(exc):
+                raise
+
+    def commit(
+        self,
+        files: dict[str, bytes],
+        message: str,
+        parent: str | object | None = _TIP,
+        remove: tuple[str, ...] = (),
+    ) -> str:
+        """Add or replace ``files`` (paths relative to the branch root) in one new commit.
+
+        With ``parent`` (a commit, or None for a branch that must not exist yet) the commit
+        lands only if the branch is still there, else ``HistoryConflict``.
+        """
+        if parent is _TIP:
+            parent = self.repo.rev(self.ref)
+        assert parent is None or isinstance(parent, str)
         with tempfile.TemporaryDirectory(prefix="wagonyard-index-") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             if parent:
@@ -76,16 +114,62 @@ class HistoryStore:
                 self.repo.git(
                     "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env
                 )
+            for path in remove:
+                self.repo.git("update-index", "--force-remove", path, env=env)
             tree = self.repo.git("write-tree", env=env)
         args = ["commit-tree", tree, "-m", message]
         if parent:
             args += ["-p", parent]
         commit = self.repo.git(*args)
+        if self.remote:  # the remote first: a push that is not a fast-forward is refused
+            try:
+                self.repo.git("push", "--quiet", self.remote, f"{commit}:{self.ref}")
+            except HistoryError as exc:
+                if "rejected" in str(exc) or "fetch first" in str(exc):
+                    raise HistoryConflict(
+                        f"the history branch on {self.remote} moved since it was read"
+                    ) from exc
+                raise
         # compare-and-swap: fails if someone else moved the branch meanwhile
-        self.repo.git("update-ref", self.ref, commit, parent or "0" * 40)
-        if self.remote:
-            self.repo.git("push", "--quiet", self.remote, f"{self.ref}:{self.ref}")
+        try:
+            self.repo.git("update-ref", self.ref, commit, parent or "0" * 40)
+        except HistoryError as exc:
+            if self.remote:  # the remote has it: the next sync brings the local branch along
+                return commit
+            raise HistoryConflict(
+                f"the history branch {self.branch} moved since it was read"
+            ) from exc
         return commit
+
+    def read_many(self, paths: list[str], at: str | None = None) -> dict[str, bytes]:
+        """Many files at once (one ``git cat-file --batch``); missing ones are left out."""
+        rev = at or self.repo.rev(self.ref)
+        if rev is None or not paths:
+            return {}
+        query = "".join(f"{rev}:{p}\n" for p in paths).encode()
+        try:
+            out = subprocess.run(
+                ["git", "-C", str(self.repo.path), "cat-file", "--batch"],
+                input=query,
+                capture_output=True,
+                check=True,
+            ).stdout
+        except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+            raise HistoryError(
+                f"cannot read the history branch in {self.repo.path}: {exc}"
+            ) from exc
+        found: dict[str, bytes] = {}
+        pos = 0
+        for path in paths:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 2 and header[1] == b"missing":
+                continue
+            size = int(header[2])
+            found[path] = out[pos : pos + size]
+            pos += size + 1
+        return found
 
     def read(self, path: str) -> bytes | None:
         if self.repo.rev(self.ref) is None:
@@ -100,10 +184,11 @@ class HistoryStore:
             raise HistoryError("git is not installed; install git and retry") from exc
         return out.stdout if out.returncode == 0 else None
 
-    def files(self, prefix: str = "") -> list[str]:
-        if self.repo.rev(self.ref) is None:
+    def files(self, prefix: str = "", at: str | None = None) -> list[str]:
+        rev = at or self.repo.rev(self.ref)
+        if rev is None:
             return []
-        out = self.repo.git("ls-tree", "-r", "--name-only", self.ref, "--", prefix or ".")
+        out = self.repo.git("ls-tree", "-r", "--name-only", rev, "--", prefix or ".")
         return [line for line in out.splitlines() if line]
 
     def log(self, limit: int = 50) -> list[tuple[str, str]]:

@@ -48,6 +48,9 @@ class WagonInTrain(_Record):
         None,
         description="Where that commit's catalog/ was materialised; None: the job's catalog_dir",
     )
+    version: str = Field(
+        "", description="The version its passing wagon test was for (see the wagon tests)"
+    )
 
 
 class WagonUsage(_Record):

@@ -44,13 +44,18 @@ def describe(
     passing: list[str],
     work: Path,
     masker: Masker,
+    code_dirs: dict[str, str] | None = None,
 ) -> dict[str, Described | str]:
-    """By plan (``wagon_key(ref)``, ``FULL``, ``REST``): the train, or why it has none."""
+    """By plan (``wagon_key(ref)``, ``FULL``, ``REST``): the train, or why it has none.
+
+    ``code_dirs`` gives wagons ('analysis/wagon') the catalog their code is imported from.
+    """
     request = {
         "catalog": str(catalog.root.resolve()),
         "dataset": dataset,
         "tested": tested,
         "passing": passing,
+        "code_dirs": code_dirs or {},
     }
     run = run_child("controller.wagontest.describe", request, work, import_timeout(), masker)
     out: dict[str, Described | str] = {}
@@ -86,34 +91,38 @@ def main(request_path: str) -> None:
     dataset: str = request["dataset"]
     tested: list[str] = request["tested"]
     passing: list[str] = request["passing"]
-    broken = _import_all(catalog, dataset, tested + passing, reporter)
+    code: dict[str, str] = request.get("code_dirs", {})
+    broken = _import_all(catalog, dataset, tested + passing, reporter, code)
     described: list[str] = []
     for ref in tested:
-        if _plan(catalog, dataset, wagon_key(ref), [ref], broken, reporter):
+        if _plan(catalog, dataset, wagon_key(ref), [ref], broken, reporter, code):
             described.append(ref)
     if described or passing:
-        _plan(catalog, dataset, FULL, described + passing, broken, reporter)
+        _plan(catalog, dataset, FULL, described + passing, broken, reporter, code)
     if passing:
-        _plan(catalog, dataset, REST, passing, broken, reporter)
+        _plan(catalog, dataset, REST, passing, broken, reporter, code)
     reporter.end()
 
 
 def _import_all(
-    catalog: Catalog, dataset: str, refs: list[str], reporter: Reporter
+    catalog: Catalog, dataset: str, refs: list[str], reporter: Reporter, code: dict[str, str]
 ) -> dict[str, str]:
     """Import every module the trains need, each announced; the wagons that failed, and why."""
     broken: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for inst in plan_train(catalog, dataset, refs):
+    for inst in plan_train(catalog, dataset, refs, code):
         entry = catalog.wagons[inst.ref]
         module = module_file(entry)
+        if inst.code_dir:
+            module = f"{module} at {inst.code_dir}"
         if module in reporter.skip:
             broken[inst.ref] = f"importing {module} did not finish"
             continue
         if module not in seen:
             with reporter.importing(module):
                 try:
-                    import_task(catalog.analysis_dir(inst.analysis), inst.task)
+                    root = Path(inst.code_dir) if inst.code_dir else catalog.root
+                    import_task(root / "analyses" / inst.analysis, inst.task)
                     seen[module] = ""
                 except BaseException as exc:  # analysts' code: SystemExit and the like too
                     seen[module] = f"cannot import task '{inst.task}': {_text(exc)}"
@@ -129,12 +138,13 @@ def _plan(
     refs: list[str],
     broken: dict[str, str],
     reporter: Reporter,
+    code: dict[str, str],
 ) -> bool:
     """Report one train, or why it cannot be described; whether it could."""
     label = f"book:{key}"
     if label in reporter.skip:
         return False
-    instances = plan_train(catalog, dataset, refs)
+    instances = plan_train(catalog, dataset, refs, code)
     bad = [f"{i.ref}: {broken[i.ref]}" for i in instances if i.ref in broken]
     if bad:
         reporter.result({"plan": key, "error": "; ".join(sorted(set(bad)))})

@@ -47,6 +47,12 @@ class CaseReport(BaseModel):
     reproduce: str = Field("", description="one command that reruns this test locally")
     previous_status: Status | None = None
     previous: Figures | None = None
+    version: str = Field(
+        "",
+        description="What the test is valid for: the wagon's declaration, its code, its "
+        "dependencies and the dataset, hashed (controller.reconcile.versions); the controller "
+        "tests a wagon again when this differs",
+    )
 
 
 def short_commit(commit: str) -> str:

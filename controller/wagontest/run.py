@@ -244,8 +244,13 @@ def run_tests(
     commit: str,
     previous: Previous = lambda dataset, name: None,
     datasets: list[str] | None = None,
+    code_dirs: dict[str, dict[str, str]] | None = None,
 ) -> TestReport:
-    """Test the selected wagons ('analysis/wagon' -> why) on every dataset they are enabled on."""
+    """Test the selected wagons ('analysis/wagon' -> why) on every dataset they are enabled on.
+
+    ``code_dirs`` gives, by dataset, the catalog a wagon's code is imported from (its tag's or
+    pull request's commit, materialised); by default the catalog's own.
+    """
     concerned = datasets or sorted(
         {e.dataset for ref in selected for e in catalog.wagons[ref].model.enabled}
     )
@@ -263,7 +268,11 @@ def run_tests(
         try:
             sample = test_sample(catalog, ds, data_root)
         except WagonyardError as exc:  # no files, unreadable files: say so, test the rest
-            results.append(DatasetTests(dataset=dataset, cases=[_unreadable(dataset, str(exc))]))
+            cases = [_unreadable(dataset, str(exc))]
+            for ref in sorted(r for r in selected if r in catalog.enabled_on(dataset)):
+                # each tested wagon's own result: failed, for the reason its dataset gives
+                cases.append(cases[0].model_copy(update={"kind": "wagon", "name": ref}))
+            results.append(DatasetTests(dataset=dataset, cases=cases))
             continue
         run = DatasetRun(catalog, dataset, sample, fresh, commit, previous, masker)
         tested = sorted(r for r in selected if r in catalog.enabled_on(dataset))
@@ -271,7 +280,10 @@ def run_tests(
         # tested ones and every other enabled wagon whose latest test passed
         others = [r for r in catalog.enabled_on(dataset) if r not in selected]
         passing = [r for r in others if passed(previous(dataset, r))]
-        plans = describe(catalog, dataset, tested, passing, fresh / dataset / "describe", masker)
+        code = (code_dirs or {}).get(dataset, {})
+        plans = describe(
+            catalog, dataset, tested, passing, fresh / dataset / "describe", masker, code
+        )
         full_plan = plans.get(FULL, "no wagon could be loaded")
         full = full_plan.wagons if isinstance(full_plan, Described) else []
         read = full_plan.columns if isinstance(full_plan, Described) else []
@@ -383,3 +395,30 @@ def _unreadable(dataset: str, why: str) -> CaseReport:
         status="failed",
         reasons=[f"the test sample cannot be read: {why}"],
     )
+
+
+def test_train(
+    catalog: Catalog,
+    dataset: str,
+    wagons: list[WagonInTrain],
+    data_root: Path,
+    work: Path,
+    commit: str,
+) -> list[CaseReport]:
+    """A composed train's own test before submission: the full train and the merge."""
+    ds = catalog.datasets[dataset].model
+    work = work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f"train-test-{dataset}-", dir=work))
+    try:
+        sample = test_sample(catalog, ds, data_root)
+    except WagonyardError as exc:
+        return [_unreadable(dataset, str(exc))]
+    run = DatasetRun(
+        catalog, dataset, sample, fresh, commit, lambda d, n: None, Masker.of(os.environ)
+    )
+    train = run.case("train", "full train", wagons)
+    if not passed(train):
+        return [train]
+    merge, _ = merge_case(run, wagons)
+    return [train, merge]

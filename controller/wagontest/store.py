@@ -25,6 +25,12 @@ def previous_case(store: HistoryStore, dataset: str, name: str) -> CaseReport | 
 
 def record_tests(store: HistoryStore, report: TestReport) -> str:
     """Commit the report, its summary and each case as the latest; return the commit."""
+    files, subject = test_files(report)
+    return store.commit(files, subject)
+
+
+def test_files(report: TestReport) -> tuple[dict[str, bytes], str]:
+    """The files recording a test run on the history branch, and the commit's subject."""
     files = {
         f"{PREFIX}/{report.test_id}/report.json": report.model_dump_json(indent=1).encode() + b"\n",
         f"{PREFIX}/{report.test_id}/summary.md": markdown(report).encode(),
@@ -40,7 +46,7 @@ def record_tests(store: HistoryStore, report: TestReport) -> str:
     subject = f"Test {len(report.selected)} wagon(s): " + (
         f"{failed} failed" if failed else "all pass"
     )
-    return store.commit(files, f"{subject} ({report.test_id})")
+    return files, f"{subject} ({report.test_id})"
 
 
 def may_compose(store: HistoryStore, dataset: str, ref: str) -> bool:
