@@ -25,7 +25,7 @@ def _context(repo: Path, data_dir: Path | None, me: str | None, quiet: bool) -> 
     from controller.engine.files import data_dir as default_data_dir
     from controller.grid import backend_for
     from controller.history import GitRepo, HistoryStore
-    from controller.reconcile.execute import Context, controller_id
+    from controller.reconcile.context import Context, controller_id
 
     repo = repo.resolve()
     if GitRepo(repo).rev("HEAD") is None and not (repo / ".git").exists():
@@ -98,7 +98,7 @@ def reconcile_command(
 ) -> None:
     """Bring the grid in line with main: one pass (plan, carry out, commit each step)."""
     from controller.reconcile.approvals import FileApprovals, NoApprovals
-    from controller.reconcile.execute import Context
+    from controller.reconcile.context import Context
     from controller.reconcile.passes import PassResult, one_pass
     from controller.reconcile.passes import watch as watch_passes
 

@@ -24,7 +24,6 @@ from controller.catalog.models import (
     Quality,
     RunList,
 )
-from controller.engine.source import count_entries
 from controller.engine.split import InputFile
 from controller.errors import DataError
 from controller.records import ExcludedEvents, RunFilter
@@ -94,6 +93,8 @@ def excluded_files(catalog: Catalog, dataset: Dataset, root: Path) -> list[Exclu
     """The files a ``{run}`` pattern finds for runs that are bad or not in the run list."""
     out = []
     for (run, reason), paths in sorted(_find(catalog, dataset, root).excluded.items()):
+        from controller.engine.source import count_entries  # uproot: only to read
+
         events = sum(count_entries(p, dataset.tree) for p in paths)
         out.append(ExcludedEvents(run=run, reason=reason, events=events, files=len(paths)))
     return out
@@ -176,6 +177,8 @@ def input_files(catalog: Catalog, dataset: Dataset, root: Path, count: bool) -> 
     """The dataset's files, with their entry counts where ``count`` (needed to split by events)."""
     files = []
     for path, se in dataset_files(catalog, dataset, root):
+        from controller.engine.source import count_entries  # uproot: only to read
+
         entries = count_entries(path, dataset.tree) if count else None
         files.append(InputFile(path=path, entries=entries, storage_element=se))
     return files

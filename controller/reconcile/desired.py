@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from controller.catalog.catalog import Catalog
-from controller.catalog.loader import load_valid_catalog
+from controller.catalog.loader import scan_catalog
 from controller.catalog.models import CodeFromPullRequest, CodeFromTag
 from controller.errors import CatalogError, WagonyardError
 from controller.reconcile.approvals import Approvals
@@ -29,13 +29,16 @@ class Main:
 def read_main(code: Code, approvals: Approvals) -> Main:
     commit = code.fetch_main()
     catalog_dir = code.tree(commit)
-    try:
-        catalog = load_valid_catalog(catalog_dir)
-    except CatalogError as exc:
+    checked = catalog_dir.parent / ".valid"  # the task imports checked once per commit
+    scan = scan_catalog(catalog_dir, tasks=not checked.exists())
+    errors = [p for p in scan.problems if p.severity == "error"]
+    if errors:
         raise WagonyardError(
             f"main's catalog at {commit[:10]} is not valid, so the controller does nothing: "
-            f"{exc}; fix it on main (run 'wagonyard validate')"
-        ) from exc
+            f"{CatalogError(errors)}; fix it on main (run 'wagonyard validate')"
+        )
+    checked.touch()
+    catalog = scan.catalog
     blobs = {commit: code.blobs(commit)}
     main = Main(commit, catalog, Desired(commit, {}))
     datasets: dict[str, DatasetWant] = {}
@@ -97,10 +100,18 @@ def read_main(code: Code, approvals: Approvals) -> Main:
             action=r.model.action,
             reason=r.model.reason,
             dataset=r.model.dataset,
-            wagons=tuple(r.model.wagons),
+            wagons=tuple(_full_ref(catalog, w) for w in r.model.wagons),
             train=r.model.train,
         )
         for _, r in sorted(getattr(catalog, "trains", {}).items())
     )
     main.desired = Desired(commit, datasets, requests)
     return main
+
+
+def _full_ref(catalog: Catalog, wagon: str) -> str:
+    """'analysis/wagon' for a request's wagon given by its (unique) name alone."""
+    if "/" in wagon:
+        return wagon
+    found = [ref for ref in catalog.wagons if ref.endswith("/" + wagon)]
+    return found[0] if len(found) == 1 else wagon

@@ -11,16 +11,11 @@ next one finds unsubmitted and submits under the same names.
 from __future__ import annotations
 
 import os
-import socket
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import signal
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from controller.config import Config
 from controller.errors import WagonyardError
-from controller.grid.base import Backend
-from controller.history import HistoryStore
+from controller.reconcile.context import Context
 from controller.reconcile.desired import Main
 from controller.reconcile.mail import Notice, notice_for_test, notice_for_train, send
 from controller.reconcile.model import Action
@@ -42,37 +37,6 @@ from controller.wagontest.report import passed
 from controller.wagontest.store import test_files
 
 
-def controller_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def lease_free(lease: Lease | None, me: str, now: datetime) -> bool:
-    """May ``me`` act: no lease, its own, lapsed, or held by a dead process on this host?"""
-    if lease is None or lease.holder == me or lease.until <= now:
-        return True
-    host, _, pid = lease.holder.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-    return False
-
-
-@dataclass
-class Context:
-    repo: Path
-    config: Config
-    store: HistoryStore
-    backend: Backend
-    home: Path
-    data_root: Path
-    me: str = field(default_factory=controller_id)
-    say: Callable[[str], None] = print
-
-
 class Executor:
     def __init__(self, ctx: Context, main: Main, history: History, now: datetime) -> None:
         self.ctx, self.main, self.history, self.now = ctx, main, history, now
@@ -91,6 +55,9 @@ class Executor:
         self.holds_lease = True
         self.commits.append(subject)
         self.ctx.say(f"  {self.head[:10]} {subject}")
+        fault = os.environ.get("WAGONYARD_FAULT_AFTER_COMMIT")
+        if fault and fault in subject:  # fault injection: die as a SIGKILL would, right here
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def ensure_lease(self) -> None:
         if not self.holds_lease:

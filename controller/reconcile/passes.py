@@ -16,8 +16,8 @@ from types import FrameType
 
 from controller.errors import HistoryConflict, WagonyardError
 from controller.reconcile.approvals import Approvals
+from controller.reconcile.context import Context, lease_free
 from controller.reconcile.desired import read_main
-from controller.reconcile.execute import Context, Executor, lease_free
 from controller.reconcile.gitcode import Code
 from controller.reconcile.model import Plan
 from controller.reconcile.observed import read_history
@@ -58,6 +58,8 @@ def one_pass(
                 f"{history.lease.until:%H:%M:%S}; nothing done"
             )
             return result
+        from controller.reconcile.execute import Executor  # the grid, the engine: only to act
+
         executor = Executor(ctx, main, history, at)
         executor.holds_lease = history.lease is not None and history.lease.holder == ctx.me
         try:
