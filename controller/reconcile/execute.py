@@ -263,7 +263,9 @@ def _progress(record: TrainRecord) -> str:
     counts: dict[str, int] = {}
     for j in record.jobs:
         counts[j.state] = counts.get(j.state, 0) + 1
-    return f"{record.state}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    line = f"{record.state}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    merged = [m.name.rsplit("-", 1)[-1] for m in record.merges if m.state == "done"]
+    return line + (f"; merged {', '.join(merged)}" if merged else "")
 
 
 def _json(model: TrainRecord | Notice) -> bytes:

@@ -59,6 +59,8 @@ class Desired:
 class TestSeen:
     """The latest recorded test of a wagon on a dataset."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     version: str
     status: Literal["done", "warning", "failed"]
     test_id: str = ""

@@ -22,6 +22,7 @@ from controller.reconcile.model import (
     Observed,
     Plan,
     RequestWant,
+    TestSeen,
     TrainSeen,
     WagonWant,
 )
@@ -36,6 +37,12 @@ def last_due(cron: str, now: datetime) -> datetime:
     if nxt == now:
         return now
     return croniter(cron, now).get_prev(datetime)
+
+
+def _current(ds: DatasetWant, w: WagonWant, observed: Observed) -> TestSeen | None:
+    """The wagon's latest test, if it was of its current version."""
+    seen = observed.tests.get((ds.name, w.ref))
+    return seen if seen is not None and seen.version == w.version else None
 
 
 def _ready(ds: DatasetWant, w: WagonWant, observed: Observed) -> bool:
@@ -165,23 +172,21 @@ def _request(
     if ds is None:
         return Action("refuse", f"{said}: no dataset {req.dataset} on main", request=req.name)
     wanted = set(req.wagons) or {w.ref for w in ds.wagons}
-    ready = [w.ref for w in ds.wagons if w.ref in wanted and _ready(ds, w, observed)]
-    not_ready = sorted(wanted - set(ready))
-    failed = [
-        r
-        for r in not_ready
-        if (t := observed.tests.get((ds.name, r))) is not None and t.status == "failed"
-    ]
+    wagons = [w for w in ds.wagons if w.ref in wanted]
+    ready = [w.ref for w in wagons if _ready(ds, w, observed)]
+    current = {w.ref: _current(ds, w, observed) for w in wagons}
+    failed = [r for r, t in current.items() if t is not None and t.status == "failed"]
+    pending = sorted(w.ref for w in wagons if current[w.ref] is None)
     if req.wagons and failed:
         return Action(
             "refuse",
-            f"{said}: the latest test failed for {', '.join(failed)}",
+            f"{said}: the latest test failed for {', '.join(sorted(failed))}",
             ds.name,
             request=req.name,
         )
-    if req.wagons and set(not_ready) - set(failed):
-        # their tests are planned below; the request is carried out on a later pass
-        return f"{said}: waits for the tests of {', '.join(not_ready)}"
+    if pending and (req.wagons or not ready):
+        # their tests are planned below (or they wait for code): carried out on a later pass
+        return f"{said}: waits for the tests of {', '.join(pending)}"
     if not ready:
         return Action(
             "refuse",
@@ -190,13 +195,7 @@ def _request(
             request=req.name,
         )
     if ds.name in active:
-        return Action(
-            "refuse",
-            f"{said}: train {active[ds.name].train_id} is still "
-            f"{active[ds.name].state} on {ds.name}",
-            ds.name,
-            request=req.name,
-        )
+        return f"{said}: waits for train {active[ds.name].train_id} ({active[ds.name].state})"
     return Action("compose", said, ds.name, tuple(sorted(ready)), request=req.name)
 
 
