@@ -21,32 +21,11 @@ repo_option = click.option(
 
 
 def _context(repo: Path, data_dir: Path | None, me: str | None, quiet: bool) -> object:
-    from controller.config import load_config
     from controller.engine.files import data_dir as default_data_dir
-    from controller.grid import backend_for
-    from controller.history import GitRepo, HistoryStore
-    from controller.reconcile.context import Context, controller_id
+    from controller.reconcile.context import open_context
 
-    repo = repo.resolve()
-    if GitRepo(repo).rev("HEAD") is None and not (repo / ".git").exists():
-        raise WagonyardError(
-            f"{repo} is not a git repository; run in the controller's clone or give --repo"
-        )
-    config = load_config(repo)
-    home = Path(config.controller.home) if config.controller.home else repo / ".git" / "wagonyard"
-    home = home if home.is_absolute() else repo / home
-    store = HistoryStore(repo, config.history.branch, _remote(repo, config.history.remote))
-    backend = backend_for(config.backend(), home / "grid", config)
-    return Context(
-        repo=repo,
-        config=config,
-        store=store,
-        backend=backend,
-        home=home,
-        data_root=default_data_dir(data_dir).resolve(),
-        me=me or controller_id(),
-        say=(lambda line: None) if quiet else click.echo,
-    )
+    say = (lambda line: None) if quiet else click.echo
+    return open_context(repo, default_data_dir(data_dir), me, say)
 
 
 def _remote(repo: Path, remote: str | None) -> str | None:
@@ -78,6 +57,12 @@ def _parse_now(value: str | None) -> datetime | None:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    help="Act on this dataset only (repeatable; default: every dataset on main).",
+)
+@click.option(
     "--controller-id",
     "me",
     default=None,
@@ -93,6 +78,7 @@ def reconcile_command(
     watch: bool,
     interval: float,
     fmt: str,
+    datasets: tuple[str, ...],
     me: str | None,
     now_text: str | None,
 ) -> None:
@@ -104,6 +90,7 @@ def reconcile_command(
 
     ctx = _context(repo, data_dir, me, quiet=fmt == "json")
     assert isinstance(ctx, Context)
+    ctx.datasets = datasets
     fixed = _parse_now(now_text)
 
     def now() -> datetime:

@@ -1,26 +1,32 @@
 """``wagonyard demo``: the whole loop once, on the embedded local grid, in a working directory.
 
-Validate the catalog, put it in a git repository (with a bare origin), compose and run one
-train per dataset on the local grid, merge, record every step on the history branch, and
-build the static site. Every stage is the real code the controller uses.
+Validate the catalog and put it on main of a git repository with a bare origin, merge an
+operator's train request per dataset, then run the real controller (``wagonyard reconcile``
+passes) until it has nothing left to do: it tests the wagons, composes, tests and runs each
+train on the grid, merges, records every step on the history branch; then build the site.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from controller.catalog.loader import load_valid_catalog
-from controller.config import load_config
-from controller.grid import backend_for
-from controller.history import GitRepo, HistoryStore
+from controller.errors import WagonyardError
+from controller.history import GitRepo
+from controller.reconcile.approvals import NoApprovals
+from controller.reconcile.context import open_context
+from controller.reconcile.observed import read_history
+from controller.reconcile.passes import one_pass
 from controller.records import TrainRecord
 from controller.sitegen.build import build_site
-from controller.trainrun import compose, run
 from controller.workspace import init_demo_repo
 
 DEFAULT_DATASETS = ("cms-2010-dimuon", "hzz-mc")
+MAX_PASSES = 200
 
 
 @dataclass
@@ -31,19 +37,25 @@ class DemoResult:
     repo: Path
 
 
-def record_path(train_id: str) -> str:
-    return f"trains/{train_id}/record.json"
-
-
-def load_records(store: HistoryStore) -> list[TrainRecord]:
-    """Every train record on the history branch, newest first."""
-    records = []
-    for path in store.files("trains"):
-        if path.endswith("/record.json"):
-            data = store.read(path)
-            if data is not None:
-                records.append(TrainRecord.model_validate_json(data))
-    return sorted(records, key=lambda r: r.created, reverse=True)
+def _request_trains(repo: Path, datasets: tuple[str, ...]) -> list[str]:
+    """Merge one 'run' request per dataset, as an operator would; their names."""
+    git = GitRepo(repo)
+    folder = repo / "catalog" / "trains"
+    folder.mkdir(exist_ok=True)
+    names = []
+    stamp = f"{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    for dataset in datasets:
+        name = f"demo-{dataset}-{stamp}"  # a new request each time the demo runs
+        (folder / f"{name}.yaml").write_text(
+            "# yaml-language-server: $schema=../../schema/train-request.schema.json\n"
+            f"name: {name}\naction: run\ndataset: {dataset}\n"
+            "reason: wagonyard demo\nrequested_by: octocat\n"
+        )
+        names.append(name)
+    git.git("add", "--all", "catalog/trains")
+    git.git("commit", "--quiet", "-m", f"Request demo trains on {', '.join(datasets)}")
+    git.git("push", "--quiet", "origin", "main")
+    return names
 
 
 def run_demo(
@@ -55,61 +67,37 @@ def run_demo(
     backend_name: str | None = None,
 ) -> DemoResult:
     workdir, data_root = workdir.resolve(), data_root.resolve()
-    say(f"1/5 validate {catalog_src}")
-    load_valid_catalog(catalog_src)
+    say(f"1/4 validate {catalog_src}")
+    catalog = load_valid_catalog(catalog_src)
+    unknown = [d for d in datasets if d not in catalog.datasets]
+    if unknown:
+        raise WagonyardError(
+            f"--dataset {unknown[0]}: no such dataset; known: {', '.join(sorted(catalog.datasets))}"
+        )
     repo = init_demo_repo(workdir, catalog_src)
-    catalog = load_valid_catalog(repo / "catalog")
-    commit = GitRepo(repo).git("rev-parse", "HEAD")
-    say(f"    catalog OK; committed to {repo} main at {commit[:10]}")
-    config = load_config(catalog_src.resolve().parent)
-    store = HistoryStore(repo, branch=config.history.branch, remote="origin")
-    backend = backend_for(backend_name or config.backend(), workdir / "grid", config)
-    say(f"    grid backend: {backend.name}")
-    outputs_root = workdir / "outputs"
-    records = []
-    for dataset in datasets:
-        say(f"2/5 compose a train over '{dataset}'")
-        record, specs = compose(
-            catalog,
-            dataset,
-            commit,
-            data_root,
-            outputs_root,
-            backend.name,
-            merge_fan_in=config.grid.merge_fan_in,
-            trigger="wagonyard demo",
-        )
-        wagons = ", ".join(w.directory for w in record.wagons)
-        say(f"    {record.train_id}: {len(specs)} jobs, wagons {wagons}")
-        store.commit(
-            {record_path(record.train_id): record.model_dump_json(indent=1).encode() + b"\n"},
-            f"Compose train {record.train_id}: {len(record.wagons)} wagons, {len(specs)} jobs",
-        )
-        say("3/5 run the jobs on the local grid, then merge")
-        last = [""]
-
-        def progress(r: TrainRecord, last: list[str] = last) -> None:
-            counts: dict[str, int] = {}
-            for j in r.jobs:
-                counts[j.state] = counts.get(j.state, 0) + 1
-            line = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-            if line != last[0]:
-                say(f"    jobs: {line}")
-                last[0] = line
-
-        record = run(record, backend, progress=progress)
-        summary = (
-            f"Train {record.train_id} {record.state}: {record.events_processed} events, "
-            f"{len(record.jobs)} jobs"
-        )
-        say("4/5 record the run on the history branch")
-        sha = store.commit(
-            {record_path(record.train_id): record.model_dump_json(indent=1).encode() + b"\n"},
-            summary + (f"\n\n{record.message}" if record.message else ""),
-        )
-        say(f"    {summary} (history commit {sha[:10]})")
-        records.append(record)
-    say("5/5 build the site")
+    requests = _request_trains(repo, datasets)
+    say(f"    catalog OK; on main of {repo}, with the train requests {', '.join(requests)}")
+    ctx = open_context(repo, data_root, say=say, home=workdir, backend=backend_name)
+    ctx.datasets = datasets
+    say(f"2/4 reconcile until the grid matches main (grid backend: {ctx.backend.name})")
+    for _ in range(MAX_PASSES):
+        result = one_pass(ctx, NoApprovals(), lambda: datetime.now(UTC))
+        if not result.plan.actions:
+            break
+        if result.waiting_for_lease:
+            raise WagonyardError(f"the demo cannot act: {result.waiting_for_lease}")
+        if all(a.kind == "advance" for a in result.plan.actions) and not result.commits:
+            time.sleep(0.5)  # jobs running: look again shortly
+    else:
+        raise WagonyardError(f"the controller had still work to do after {MAX_PASSES} passes")
+    say("3/4 the history branch")
+    history = read_history(ctx.store)
+    records = [r for r in history.records.values() if r.request in requests]
+    records.sort(key=lambda r: r.dataset)
+    for line in ctx.store.log(limit=12)[::-1]:
+        say(f"    {line[0][:10]} {line[1]}")
+    say("4/4 build the site")
     site_dir = workdir / "site"
-    build_site(catalog, load_records(store), site_dir, outputs_root)
-    return DemoResult(records, outputs_root, site_dir / "index.html", repo)
+    all_records = sorted(history.records.values(), key=lambda r: r.created, reverse=True)
+    build_site(load_valid_catalog(repo / "catalog"), all_records, site_dir, workdir / "outputs")
+    return DemoResult(records, workdir / "outputs", site_dir / "index.html", repo)

@@ -26,7 +26,8 @@ class Main:
     versions: dict[str, dict[str, str]] = field(default_factory=dict)  # dataset -> ref -> v
 
 
-def read_main(code: Code, approvals: Approvals) -> Main:
+def read_main(code: Code, approvals: Approvals, only: tuple[str, ...] = ()) -> Main:
+    """Main now; ``only``: these datasets alone (a controller for part of the catalog)."""
     commit = code.fetch_main()
     catalog_dir = code.tree(commit)
     checked = catalog_dir.parent / ".valid"  # the task imports checked once per commit
@@ -43,6 +44,8 @@ def read_main(code: Code, approvals: Approvals) -> Main:
     main = Main(commit, catalog, Desired(commit, {}))
     datasets: dict[str, DatasetWant] = {}
     for name, entry in sorted(catalog.datasets.items()):
+        if only and name not in only:
+            continue
         hashes: dict[str, str] = {}
         wants: dict[str, WagonWant] = {}
         dirs: dict[str, str] = {}
@@ -87,7 +90,7 @@ def read_main(code: Code, approvals: Approvals) -> Main:
             name,
             schedule.cron,
             schedule.min_wagons,
-            bool(getattr(schedule, "allow_warnings", False)),
+            schedule.allow_warnings,
             tuple(
                 WagonWant(w.ref, versions.get(w.ref, ""), w.code, w.code_commit, w.blocked)
                 for w in wants.values()
@@ -103,7 +106,8 @@ def read_main(code: Code, approvals: Approvals) -> Main:
             wagons=tuple(_full_ref(catalog, w) for w in r.model.wagons),
             train=r.model.train,
         )
-        for _, r in sorted(getattr(catalog, "trains", {}).items())
+        for _, r in sorted(catalog.trains.items())
+        if not only or r.model.dataset in (None, *only)
     )
     main.desired = Desired(commit, datasets, requests)
     return main

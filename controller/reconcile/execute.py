@@ -43,10 +43,14 @@ class Executor:
         self.head = history.head
         self.holds_lease = False
         self.commits: list[str] = []
+        self.announce = ""
 
     # ------------------------------------------------------------------ committing
 
     def commit(self, files: dict[str, bytes], subject: str, body: str = "") -> None:
+        if self.announce:  # the action, said once it changes something
+            self.ctx.say(self.announce)
+            self.announce = ""
         until = self.now + timedelta(seconds=self.ctx.config.controller.lease_s)
         lease = Lease(holder=self.ctx.me, until=until)
         files = {**files, LEASE: lease.model_dump_json(indent=1).encode() + b"\n"}
@@ -71,6 +75,7 @@ class Executor:
     # ------------------------------------------------------------------ actions
 
     def run(self, action: Action) -> None:
+        self.announce = f"- {action.line()}"
         handler = getattr(self, "do_" + action.kind.replace("-", "_"))
         handler(action)
 

@@ -44,7 +44,7 @@ def one_pass(
     conflicts = 0
     while True:
         ctx.store.sync()
-        main = read_main(code, approvals)
+        main = read_main(code, approvals, ctx.datasets)
         history = read_history(ctx.store)
         at = now()
         the_plan = plan(main.desired, history.observed, at)
@@ -64,7 +64,6 @@ def one_pass(
         executor.holds_lease = history.lease is not None and history.lease.holder == ctx.me
         try:
             for action in the_plan.actions:
-                ctx.say(f"- {action.line()}")
                 executor.run(action)
         except HistoryConflict:
             conflicts += 1
