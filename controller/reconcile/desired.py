@@ -41,12 +41,13 @@ def read_main(code: Code, approvals: Approvals, only: tuple[str, ...] = ()) -> M
     checked.touch()
     catalog = scan.catalog
     blobs = {commit: code.blobs(commit)}
+    main_code = {a: code_hash(b) for a, b in blobs[commit].items()}
     main = Main(commit, catalog, Desired(commit, {}))
     datasets: dict[str, DatasetWant] = {}
     for name, entry in sorted(catalog.datasets.items()):
         if only and name not in only:
             continue
-        hashes: dict[str, str] = {}
+        hashes: dict[str, str] = {}  # enabled wagons' code; the others run main's
         wants: dict[str, WagonWant] = {}
         dirs: dict[str, str] = {}
         commits: dict[str, str] = {}
@@ -84,7 +85,7 @@ def read_main(code: Code, approvals: Approvals, only: tuple[str, ...] = ()) -> M
             if at:
                 commits[ref] = at
             wants[ref] = WagonWant(ref, "", source, at or None, blocked)
-        versions = wagon_versions(catalog, hashes, name)
+        versions = wagon_versions(catalog, hashes, name, main_code)
         schedule = entry.model.schedule
         datasets[name] = DatasetWant(
             name,

@@ -46,11 +46,18 @@ def code_hash(blobs: Iterable[tuple[str, str]]) -> str:
     return _digest(kept)
 
 
-def wagon_versions(catalog: Catalog, code: Mapping[str, str], dataset: str) -> dict[str, str]:
+def wagon_versions(
+    catalog: Catalog,
+    code: Mapping[str, str],
+    dataset: str,
+    analysis_code: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """{'analysis/wagon': version} for the wagons enabled on ``dataset`` and their dependencies.
 
-    ``code`` maps each wagon ('analysis/wagon') to the code hash it runs with.
+    ``code`` maps a wagon ('analysis/wagon') to the code hash it runs with; a wagon not in it
+    runs its analysis's code in the catalog itself, ``analysis_code`` (analysis -> hash).
     """
+    default = analysis_code or {}
     ds = catalog.datasets[dataset].model
     ds_key = ds.model_dump(mode="json", exclude=_NOT_DATASET)
     runlist = catalog.runlists.get(ds.runlist or "")
@@ -68,10 +75,34 @@ def wagon_versions(catalog: Catalog, code: Mapping[str, str], dataset: str) -> d
         deps = [catalog.resolve_ref(analysis, d) for d in entry.model.depends_on]
         declared = entry.model.model_dump(mode="json", exclude=_NOT_WAGON)
         out[ref] = _digest(
-            [declared, code.get(ref, ""), base, [version(d, (*stack, ref)) for d in deps]]
+            [
+                declared,
+                code.get(ref, default.get(analysis, "")),
+                base,
+                [version(d, (*stack, ref)) for d in deps],
+            ]
         )
         return out[ref]
 
     for ref in catalog.enabled_on(dataset):
         version(ref)
+    return out
+
+
+def test_versions(
+    catalog: Catalog, code: Mapping[str, str], datasets: Iterable[str]
+) -> dict[tuple[str, str], str]:
+    """{(dataset, 'analysis/wagon'): version} of the wagons whose code comes from the catalog
+    itself (``code``: analysis -> its code hash); wagons of a tag or pull request are left out."""
+    from controller.catalog.models import CodeFromComposition
+
+    out: dict[tuple[str, str], str] = {}
+    for dataset in datasets:
+        if dataset not in catalog.datasets:
+            continue
+        own = {ref: code.get(ref.split("/", 1)[0], "") for ref, entry in catalog.wagons.items()}
+        for ref, version in wagon_versions(catalog, own, dataset).items():
+            enabled = [e for e in catalog.wagons[ref].model.enabled if e.dataset == dataset]
+            if all(isinstance(e.code, CodeFromComposition) for e in enabled):
+                out[(dataset, ref)] = version
     return out

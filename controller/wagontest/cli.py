@@ -135,6 +135,16 @@ def test_command(
     if record:
         if store is None:
             raise WagonyardError("--record needs the catalog in a git repository")
+        from controller.reconcile.versions import test_versions
+        from controller.reconcile.worktree import code_hashes
+
+        versions = test_versions(
+            catalog, code_hashes(catalog), [d.dataset for d in report.datasets]
+        )
+        for d in report.datasets:
+            for case in d.cases:
+                if case.kind == "wagon":
+                    case.version = versions.get((d.dataset, case.name), "")
         sha = record_tests(store, report)
         click.echo(f"recorded on the history branch as {sha[:10]}")
     failed = report.failed()

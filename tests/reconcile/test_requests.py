@@ -157,3 +157,29 @@ def test_a_pull_requests_code_runs_only_once_a_member_approved_it(tmp_path: Path
     pr_mass = _mass(yard.output(record))
     np.testing.assert_array_equal(pr_mass, _mass(direct / "AnalysisResults.root"))
     assert not np.array_equal(pr_mass, zmumu_reference()["zmumu/dimuon-mass"]["mass"])
+
+
+def test_a_wagon_tested_and_recorded_in_ci_is_not_tested_again_once_merged(
+    tmp_path: Path,
+) -> None:
+    yard = Yard(tmp_path / "yard", cron=None)
+    yard.enable("dimuon-mass")
+    # CI on the pull request: the wagon tests, recorded on the history branch and pushed
+    done = subprocess.run(
+        [sys.executable, "-m", "controller", "test", "--wagon", "zmumu/dimuon-mass",
+         "--catalog", str(yard.analyst / "catalog"), "--record", "--work", str(tmp_path / "w")],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    git(yard.analyst, "push", "-q", "origin", "wagonyard/history")
+    plan = yard.reconcile("--plan")
+    assert plan.returncode == 0, plan.stderr
+    assert "nothing to do" in plan.stdout, plan.stdout
+    # a change of the analysis's code makes the recorded test stale: tested again
+    tasks = yard.analyst / "catalog" / "analyses" / "zmumu" / "tasks.py"
+    tasks.write_text(tasks.read_text() + "\n# a comment is a change of code too\n")
+    yard.commit("Touch the code")
+    again = yard.reconcile("--plan")
+    assert "test cms-2010-dimuon: 1 wagon(s) enabled here, changed since its last test" in (
+        again.stdout
+    )
