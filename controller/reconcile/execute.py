@@ -27,7 +27,7 @@ from controller.reconcile.observed import (
     record_path,
     request_path,
 )
-from controller.records import TrainRecord, TrainTest
+from controller.records import TrainRecord, TrainTest, WagonInTrain
 from controller.secrets import Masker
 from controller.trainrun import act, compose, kill, retry, step
 from controller.trainrun.advance import Step
@@ -118,22 +118,65 @@ class Executor:
     def do_compose(self, action: Action) -> None:
         assert action.dataset is not None
         main, ds = self.main, action.dataset
-        code = main.code_dirs.get(ds, {})
+        key = f"{main.commit}{action.request or ''}{sorted(action.wagons)}"
+        train_id = train_id_of(ds, self.now.replace(microsecond=0), key)
+        wagons: list[WagonInTrain] = []
+        try:
+            wagons = self._described(action)
+            record = self._compose(action, wagons, train_id)
+        except WagonyardError as exc:  # its files vanished or cannot be read: the train fails
+            record = TrainRecord(
+                train_id=train_id,
+                dataset=ds,
+                catalog_commit=main.commit,
+                backend=self.ctx.backend.name,
+                state="failed",
+                created=self.now,
+                finished=self.now,
+                trigger=action.reason,
+                request=action.request,
+                wagons=wagons,
+                message=f"cannot compose the train: {exc}",
+            )
+        extra = {}
+        if action.request:
+            extra[request_path(action.request)] = _json_of(
+                {"outcome": "carried out", "train": record.train_id, "why": action.reason}
+            )
+        if record.state == "failed":
+            self.save(record, f"failed at composition: {record.message[:300]}", extra)
+            return
+        self.save(
+            record,
+            f"composed on {ds} with {len(action.wagons)} wagon(s), {len(record.jobs)} jobs",
+            extra,
+        )
+
+    def _described(self, action: Action) -> list[WagonInTrain]:
+        """The train's wagons, described by a sandboxed child, with their versions and code."""
+        main = self.main
+        assert action.dataset is not None
+        ds = action.dataset
         work = self.ctx.home / "describe" / main.commit[:12] / ds
+        code = main.code_dirs.get(ds, {})
         plans = describe(
             main.catalog, ds, [], list(action.wagons), work, Masker.of(os.environ), code
         )
         described = plans.get(FULL)
         if not isinstance(described, Described):
-            raise WagonyardError(f"cannot compose a train on {ds}: {described}")
+            raise WagonyardError(f"its wagons cannot be loaded: {described}")
         versions, commits = main.versions.get(ds, {}), main.code_commits.get(ds, {})
-        wagons = [
+        return [
             w.model_copy(
                 update={"version": versions.get(w.ref, ""), "code_commit": commits.get(w.ref)}
             )
             for w in described.wagons
         ]
-        key = f"{main.commit}{action.request or ''}{sorted(action.wagons)}"
+
+    def _compose(self, action: Action, wagons: list[WagonInTrain], train_id: str) -> TrainRecord:
+        main = self.main
+        assert action.dataset is not None
+        ds = action.dataset
         record, _ = compose(
             main.catalog,
             ds,
@@ -144,23 +187,13 @@ class Executor:
             wagons=list(action.wagons),
             now=self.now,
             described=wagons,
-            train_id=train_id_of(ds, self.now.replace(microsecond=0), key),
+            train_id=train_id,
             trigger=action.reason,
             request=action.request,
             merge_fan_in=self.ctx.config.grid.merge_fan_in,
-            code_dirs=code,
+            code_dirs=main.code_dirs.get(ds, {}),
         )
-        extra = {}
-        if action.request:
-            extra[request_path(action.request)] = _json_of(
-                {"outcome": "carried out", "train": record.train_id, "why": action.reason}
-            )
-        self.save(
-            record,
-            f"composed on {ds} with {len(action.wagons)} wagon(s), {len(record.jobs)} jobs",
-            extra,
-        )
-        self.ctx.say(f"    why: {action.reason}")
+        return record
 
     def do_test_train(self, action: Action) -> None:
         from controller.wagontest.run import test_train

@@ -79,10 +79,7 @@ def finish(record: TrainRecord, failed: Sequence[JobRecord | MergeRecord], now: 
     if failed or final is None or final.output is None:
         record.state = "failed"
         record.message = (
-            "failed after every attempt: "
-            + ", ".join(
-                f"{u.name} (exit {u.attempts[-1].exit_code if u.attempts else '?'})" for u in failed
-            )
+            "failed after every attempt: " + "; ".join(_why(u) for u in failed)
             if failed
             else "no merged output: every job was dropped"
         )
@@ -111,6 +108,14 @@ def finish(record: TrainRecord, failed: Sequence[JobRecord | MergeRecord], now: 
     record.wagon_usage = _usage_totals(record)
     record.state = "done"
     record.message = ""
+
+
+def _why(unit: JobRecord | MergeRecord) -> str:
+    """'<name> (exit N): <the last line its log has>'."""
+    last = unit.attempts[-1] if unit.attempts else None
+    code = last.exit_code if last and last.exit_code is not None else "?"
+    lines = [ln.strip() for ln in (last.log_tail if last else "").splitlines() if ln.strip()]
+    return f"{unit.name} (exit {code})" + (f": {lines[-1][:300]}" if lines else "")
 
 
 def _excluded_totals(record: TrainRecord) -> list[ExcludedEvents]:

@@ -183,3 +183,49 @@ def test_a_wagon_tested_and_recorded_in_ci_is_not_tested_again_once_merged(
     assert "test cms-2010-dimuon: 1 wagon(s) enabled here, changed since its last test" in (
         again.stdout
     )
+
+
+def test_a_dataset_whose_files_vanished_fails_its_train_naming_them(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.reference import ZMUMU
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("zmumu-a.root", "zmumu-b.root"):
+        shutil.copyfile(ZMUMU, data / name)
+    yard = Yard(tmp_path / "yard", cron=None)
+    yard.change(
+        f"catalog/datasets/{DATASET}.yaml",
+        lambda d: d.update(
+            files=[{"paths": ["zmumu-a.root", "zmumu-b.root"], "storage_element": "local"}],
+            splitting={"files_per_job": 1, "max_attempts": 2},
+        ),
+        "Read two copies of the events from the data directory",
+    )
+    yard.enable("dimuon-mass")
+    env = {"WAGONYARD_DATA": str(data)}
+    _request(yard, "go", f"action: run\ndataset: {DATASET}\nreason: two files\n")
+    for _ in range(10):  # tested and submitted; its jobs wait for their site
+        assert yard.reconcile(env={**env, **ELSEWHERE}).returncode == 0
+        records = yard.records()
+        if records and next(iter(records.values())).state == "submitted":
+            break
+    (record,) = yard.records().values()
+    assert record.state == "submitted"
+    (data / "zmumu-b.root").unlink()  # gone between composition and the jobs
+    for _ in range(60):
+        done = yard.reconcile(env=env)
+        assert done.returncode == 0, done.stderr
+        if "nothing to do" in done.stdout:
+            break
+    record = yard.records()[record.train_id]
+    assert record.state == "failed", record.message
+    assert "zmumu-b.root" in record.message, record.message
+
+    _request(yard, "again", f"action: run\ndataset: {DATASET}\nreason: once more\n")
+    done = yard.reconcile(env=env)
+    assert done.returncode == 0, done.stderr
+    (failed,) = [r for r in yard.records().values() if r.request == "again"]
+    assert failed.state == "failed" and "zmumu-b.root" in failed.message, failed.message
+    assert any("failed at composition" in s and "zmumu-b.root" in s for s in yard.subjects())
