@@ -47,9 +47,9 @@ def test_two_controllers_compose_each_train_once_and_submit_each_job_once(tmp_pa
             records = yard.records() if "wagonyard/history" in _branches(yard) else {}
             ended = [r for r in records.values() if r.state == "done"]
             notices = _notices(yard)
-            if len(ended) >= 2 and all(f"train/{r.train_id}" in notices for r in ended):
-                if "first" in _requests(yard):
-                    break
+            notified = all(f"train/{r.train_id}" in notices for r in ended)
+            if len(ended) >= 2 and notified and "first" in _requests(yard):
+                break
             time.sleep(1)
         else:
             raise AssertionError("the trains did not end in 10 minutes")
