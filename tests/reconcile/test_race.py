@@ -3,6 +3,7 @@
 Both run ``wagonyard reconcile --watch`` at once while an analyst enables a wagon and an
 operator asks for a train. The history branch's compare-and-swap and the lease recorded
 there let exactly one of them act: one train per composition, every job submitted once.
+
 """
 
 from __future__ import annotations
@@ -35,24 +36,16 @@ def test_two_controllers_compose_each_train_once_and_submit_each_job_once(tmp_pa
     racers = [_watch(yard, 0), _watch(yard, 1)]
     try:
         yard.enable("dimuon-mass")
-        for name in ("first",):
-            yard.write(
-                f"catalog/trains/{name}.yaml",
-                f"name: {name}\naction: run\ndataset: {DATASET}\nreason: race {name}\n",
-                f"Request train {name}",
-            )
-            # a request waits while another train runs on its dataset
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            records = yard.records() if "wagonyard/history" in _branches(yard) else {}
-            ended = [r for r in records.values() if r.state == "done"]
-            notices = _notices(yard)
-            notified = all(f"train/{r.train_id}" in notices for r in ended)
-            if len(ended) >= 2 and notified and "first" in _requests(yard):
-                break
-            time.sleep(1)
-        else:
-            raise AssertionError("the trains did not end in 10 minutes")
+        _request(yard, "first")
+        _wait_for(yard, 1)
+        # a second composition: the wagon changes (tested again) and another train is asked for
+        yard.change(
+            "catalog/analyses/zmumu/wagons/dimuon-mass.yaml",
+            lambda w: w["config"].update(bins=30),
+            "Coarser mass bins",
+        )
+        _request(yard, "second")
+        _wait_for(yard, 2)
         time.sleep(2)  # a few more passes of both: nothing more may happen
     finally:
         for racer in racers:
@@ -64,12 +57,13 @@ def test_two_controllers_compose_each_train_once_and_submit_each_job_once(tmp_pa
     records = yard.records()
     subjects = yard.subjects()
     composed = [s for s in subjects if "composed on" in s]
-    # one train for the cron composition and one for the request, each composed once
+    # two compositions (each request's train is also the cron's: due at 02:00, composed
+    # after), each made by one controller, once
     assert len(records) == len(composed) == 2, subjects
-    assert sorted(str(r.request) for r in records.values()) == ["None", "first"]
+    assert sorted(str(r.request) for r in records.values()) == ["first", "second"]
     assert all(r.state == "done" for r in records.values()), subjects
     tests = [s for s in subjects if s.startswith("wagon test on")]
-    assert len(tests) == 1, subjects  # the wagon was tested once, by one of them
+    assert len(tests) == 2, subjects  # each version of the wagon tested once, by one of them
     # every recorded attempt submitted exactly once on the shared grid, and nothing else
     recorded = Counter(
         f"{u.name}-a{a.number}"
@@ -82,6 +76,27 @@ def test_two_controllers_compose_each_train_once_and_submit_each_job_once(tmp_pa
     assert submitted == set(recorded)
     # they did race: one found the other's lease, or lost a compare-and-swap and read again
     assert any("holds the lease" in out or "moved meanwhile" in out for out in outputs), outputs
+
+
+def _request(yard: Yard, name: str) -> None:
+    yard.write(
+        f"catalog/trains/{name}.yaml",
+        f"name: {name}\naction: run\ndataset: {DATASET}\nreason: race {name}\n",
+        f"Request train {name}",
+    )
+
+
+def _wait_for(yard: Yard, trains: int) -> None:
+    """Until ``trains`` trains are done and notified."""
+    deadline = time.monotonic() + 400
+    while time.monotonic() < deadline:
+        records = yard.records() if "wagonyard/history" in _branches(yard) else {}
+        ended = [r for r in records.values() if r.state == "done"]
+        notices = _notices(yard)
+        if len(ended) == trains and all(f"train/{r.train_id}" in notices for r in ended):
+            return
+        time.sleep(1)
+    raise AssertionError(f"{trains} train(s) did not end in time")
 
 
 def _branches(yard: Yard) -> str:
