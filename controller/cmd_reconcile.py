@@ -31,6 +31,10 @@ def _context(repo: Path, data_dir: Path | None, me: str | None, quiet: bool) -> 
 def _remote(repo: Path, remote: str | None) -> str | None:
     from controller.history import GitRepo
 
+    if not (repo / ".git").exists():
+        raise WagonyardError(
+            f"{repo} is not a git repository; run in the controller's clone or give --repo"
+        )
     if not remote:
         return None
     remotes = GitRepo(repo).git("remote").split()

@@ -1,8 +1,9 @@
-"""The controller killed with SIGKILL at each lifecycle step, then restarted.
+"""The controller killed with SIGKILL at each lifecycle step in turn, then restarted.
 
-Each train is asked for by a request; the pass that reaches the step dies right after the
-step's commit (before it acts on the grid), the next passes carry on. Then: no job submitted
-twice (in the backend's own accounting), no record lost, and the same histograms every time.
+A train is asked for by a request; the pass that reaches a step dies right after the step's
+commit (before it acts on the grid), the next pass is a new controller that carries on, until
+it dies at the next step. Then: no job submitted twice (in the backend's own accounting), no
+record lost, and the histograms of a train never killed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,26 +20,31 @@ import pytest
 from controller.engine.output import read_output
 from controller.records import TrainRecord
 from tests.reconcile.yard import DATASET, Yard
+from tests.reference import zmumu_reference
 
 pytestmark = pytest.mark.slow
 
 STEPS = ["composed on", "testing:", "jobs submitted", "running", "merging", "done:", "notify"]
 
 
-def _crash_then_settle(yard: Yard, step: str, name: str) -> None:
+def _crash_at_each_step(yard: Yard, name: str) -> list[str]:
+    """Request a train and kill the controller after each step in turn; the steps it died at."""
     yard.write(
         f"catalog/trains/{name}.yaml",
-        f"name: {name}\naction: run\ndataset: {DATASET}\nreason: killed after '{step}'\n",
+        f"name: {name}\naction: run\ndataset: {DATASET}\nreason: killed at every step\n",
         f"Request a train: {name}",
     )
-    for _ in range(30):
-        done = yard.reconcile(env={"WAGONYARD_FAULT_AFTER_COMMIT": step})
-        if done.returncode == -signal.SIGKILL:
-            break
-        assert done.returncode == 0, done.stdout + done.stderr
-    else:
-        raise AssertionError(f"no pass reached '{step}'")
+    died = []
+    for step in STEPS:
+        for _ in range(60):
+            done = yard.reconcile(env={"WAGONYARD_FAULT_AFTER_COMMIT": step})
+            if done.returncode == -signal.SIGKILL:
+                died.append(step)
+                break
+            assert done.returncode == 0, done.stdout + done.stderr
+            time.sleep(0.2)
     yard.settle()
+    return died
 
 
 def _histograms(path: Path) -> dict[str, np.ndarray]:
@@ -110,21 +117,29 @@ def test_killed_at_each_step_the_local_train_ends_the_same_with_nothing_twice(
     yard = Yard(tmp_path / "yard", cron=None)
     yard.enable("dimuon-mass")
     yard.settle()  # the wagon test
-    names = []
-    for i, step in enumerate(STEPS):
-        names.append(f"crash-{i}")
-        _crash_then_settle(yard, step, names[-1])
-    _check(yard, names, _local_submissions(yard))
+    _request(yard, "calm")  # a train never killed: the reference
+    yard.settle()
+    assert _crash_at_each_step(yard, "crash") == STEPS
+    _check(yard, ["calm", "crash"], _local_submissions(yard))
 
 
-def test_killed_after_submitting_on_slurm_nothing_is_submitted_twice(
+def test_killed_at_each_step_on_slurm_nothing_is_submitted_twice(
     tmp_path: Path, slurm_conf: str
 ) -> None:
     yard = Yard(tmp_path / "yard", backend="slurm", cron=None)
     yard.enable("dimuon-mass")
     yard.settle()
-    names = []
-    for i, step in enumerate(["jobs submitted", "running", "merging"]):
-        names.append(f"crash-{i}")
-        _crash_then_settle(yard, step, names[-1])
-    _check(yard, names, _slurm_submissions(yard))
+    assert _crash_at_each_step(yard, "crash") == STEPS
+    _check(yard, ["crash"], _slurm_submissions(yard))
+    (record,) = yard.records().values()
+    hists, _ = read_output(yard.output(record))
+    expected = zmumu_reference()["zmumu/dimuon-mass"]["mass"]
+    np.testing.assert_array_equal(hists["zmumu/dimuon-mass"]["mass"].values(), expected)
+
+
+def _request(yard: Yard, name: str) -> None:
+    yard.write(
+        f"catalog/trains/{name}.yaml",
+        f"name: {name}\naction: run\ndataset: {DATASET}\nreason: a train\n",
+        f"Request a train: {name}",
+    )
