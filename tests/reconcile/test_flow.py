@@ -40,13 +40,7 @@ def _flow(yard: Yard, smtp: Inbox, tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "0 wagon(s) ready of min_wagons 1" in first.stdout
     assert "nothing to do" in first.stdout
-    assert (
-        subprocess.run(
-            ["git", "-C", str(yard.origin), "rev-parse", "--verify", "-q", "wagonyard/history"],
-            capture_output=True,
-        ).returncode
-        != 0
-    )
+    assert not yard.has_history()
 
     main = yard.enable("dimuon-mass")  # the analyst's merged pull request
     plan = yard.reconcile("--plan")
@@ -54,13 +48,7 @@ def _flow(yard: Yard, smtp: Inbox, tmp_path: Path) -> None:
     assert "test cms-2010-dimuon: 1 wagon(s) enabled here, no test yet: zmumu/dimuon-mass" in (
         plan.stdout
     )
-    assert (
-        subprocess.run(  # --plan changes nothing
-            ["git", "-C", str(yard.origin), "rev-parse", "--verify", "-q", "wagonyard/history"],
-            capture_output=True,
-        ).returncode
-        != 0
-    )
+    assert not yard.has_history()  # --plan changes nothing
 
     yard.settle()
     subjects = yard.subjects()

@@ -146,6 +146,14 @@ class Yard:
         out = git(self.origin, "log", "--reverse", "--format=%s", "wagonyard/history")
         return out.splitlines()
 
+    def has_history(self) -> bool:
+        """Is there a history branch on the origin yet?"""
+        found = subprocess.run(
+            ["git", "-C", str(self.origin), "rev-parse", "--verify", "-q", "wagonyard/history"],
+            capture_output=True,
+        )
+        return found.returncode == 0
+
     def history_tip(self) -> str:
         return git(self.origin, "rev-parse", "wagonyard/history")
 
