@@ -10,6 +10,8 @@ import click
 
 from controller.errors import WagonyardError
 from controller.options import data_dir_option
+from controller.reconcile.context import Context
+from controller.reconcile.passes import PassResult
 
 repo_option = click.option(
     "--repo",
@@ -20,7 +22,7 @@ repo_option = click.option(
 )
 
 
-def _context(repo: Path, data_dir: Path | None, me: str | None, quiet: bool) -> object:
+def _context(repo: Path, data_dir: Path | None, me: str | None, quiet: bool) -> Context:
     from controller.engine.files import data_dir as default_data_dir
     from controller.reconcile.context import open_context
 
@@ -88,12 +90,10 @@ def reconcile_command(
 ) -> None:
     """Bring the grid in line with main: one pass (plan, carry out, commit each step)."""
     from controller.reconcile.approvals import FileApprovals, NoApprovals
-    from controller.reconcile.context import Context
-    from controller.reconcile.passes import PassResult, one_pass
+    from controller.reconcile.passes import one_pass
     from controller.reconcile.passes import watch as watch_passes
 
     ctx = _context(repo, data_dir, me, quiet=fmt == "json")
-    assert isinstance(ctx, Context)
     ctx.datasets = datasets
     fixed = _parse_now(now_text)
 
@@ -124,10 +124,7 @@ def reconcile_command(
     show(one_pass(ctx, approvals, now, plan_only))
 
 
-def _as_json(result: object) -> dict[str, object]:
-    from controller.reconcile.passes import PassResult
-
-    assert isinstance(result, PassResult)
+def _as_json(result: PassResult) -> dict[str, object]:
     return {
         "actions": [
             {

@@ -10,10 +10,12 @@ next one finds unsubmitted and submits under the same names.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from datetime import datetime, timedelta
 
+from controller.config import Notifications
 from controller.errors import WagonyardError
 from controller.reconcile.context import Context
 from controller.reconcile.desired import Main
@@ -284,10 +286,7 @@ class Executor:
         )
 
 
-def _mailed(notice: Notice, settings: object) -> Notice:
-    from controller.config import Notifications
-
-    assert isinstance(settings, Notifications)
+def _mailed(notice: Notice, settings: Notifications) -> Notice:
     if not settings.smtp_host or not notice.to:
         return notice
     try:
@@ -311,6 +310,4 @@ def _json(model: TrainRecord | Notice) -> bytes:
 
 
 def _json_of(data: dict[str, str]) -> bytes:
-    import json
-
     return json.dumps(data, indent=1).encode() + b"\n"
