@@ -90,6 +90,20 @@ class Notifications(_Model):
     )
 
 
+class SiteSettings(_Model):
+    url: str | None = Field(
+        None,
+        description="Where the status site is published (e.g. https://org.github.io/repo/); "
+        "links in e-mails and pull-request comments point there.",
+    )
+    repo_url: str | None = Field(
+        None,
+        description="The repository's web address (e.g. https://github.com/org/repo); the "
+        "site links commits and pull requests there.",
+    )
+    title: str = Field("wagonyard", description="The site's name, shown on every page.")
+
+
 class Config(_Model):
     """wagonyard.yaml: the settings of a wagonyard repository."""
 
@@ -99,6 +113,7 @@ class Config(_Model):
     history: History = Field(default_factory=History)
     controller: Controller = Field(default_factory=Controller)
     notifications: Notifications = Field(default_factory=Notifications)
+    site: SiteSettings = Field(default_factory=SiteSettings)
 
     def backend(self) -> str:
         chosen = os.environ.get("WAGONYARD_GRID") or self.grid.backend
