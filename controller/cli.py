@@ -18,6 +18,7 @@ import click
 from controller import __version__
 from controller.cmd_catalog import schema_command, validate_command
 from controller.cmd_reconcile import history_command, reconcile_command, status_command
+from controller.cmd_site import site_command
 from controller.cmd_train import (
     demo_command,
     demo_data_command,
@@ -47,6 +48,7 @@ for command in (
     reconcile_command,
     status_command,
     history_command,
+    site_command,
 ):
     cli.add_command(command)
 

@@ -22,7 +22,7 @@ from controller.reconcile.context import open_context
 from controller.reconcile.observed import read_history
 from controller.reconcile.passes import one_pass
 from controller.records import TrainRecord
-from controller.sitegen.build import build_site
+from controller.sitegen.build import build_from_repository
 from controller.workspace import init_demo_repo
 
 DEFAULT_DATASETS = ("cms-2010-dimuon", "hzz-mc")
@@ -98,6 +98,5 @@ def run_demo(
         say(f"    {line[0][:10]} {line[1]}")
     say("4/4 build the site")
     site_dir = workdir / "site"
-    all_records = sorted(history.records.values(), key=lambda r: r.created, reverse=True)
-    build_site(load_valid_catalog(repo / "catalog"), all_records, site_dir, workdir / "outputs")
+    build_from_repository(repo, site_dir, workdir / "outputs")
     return DemoResult(records, workdir / "outputs", site_dir / "index.html", repo)

@@ -1,23 +1,31 @@
-"""Build the static status site: gather every train's output, render every page, write them.
+"""Build the status site: gather, render, write (mkdocs' ``build``).
 
-Like mkdocs' ``build``: the whole model is gathered first, then rendered to strings, and only
-then written, with the stylesheet copied beside the pages. Pages left by an earlier build for
-objects that no longer exist are removed; nothing else in ``out_dir`` is touched.
+``build_from_repository`` reads a wagonyard repository (main's catalog, the history branch, the
+merged outputs), ``build_site`` renders every page, the feeds and each train's downloads, and
+writes only what changed. The same inputs give byte-identical files: the time shown is the
+newest input's, and paths of the operator's machine are replaced by names.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
-from collections.abc import Iterable
-from datetime import UTC, datetime
+import sysconfig
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from controller.catalog.catalog import Catalog
 from controller.records import TrainRecord
-from controller.sitegen.gather import read_train_output
-from controller.sitegen.model import FOLDERS, site_model
-from controller.sitegen.render import environment, render_pages
+from controller.sitegen.assemble import SiteInputs, site_model
+from controller.sitegen.feeds import feeds
+from controller.sitegen.gather import output_path
+from controller.sitegen.model import FOLDERS, Download, download_path
+from controller.sitegen.render import Hide, environment, render_pages
+from controller.sitegen.sources import read_repository
 from controller.workspace import shipped
+
+GENERATED_FOLDERS = (*FOLDERS.values(), "feeds", "files")
 
 
 def site_folder() -> Path:
@@ -26,37 +34,167 @@ def site_folder() -> Path:
     return shipped("site")
 
 
+def hidden_roots(*roots: Path) -> Hide:
+    """Prefixes of this machine never published, and what they are shown as instead."""
+    pairs = [
+        (str(r.resolve()), label) for r, label in zip(roots, ("$OUTPUTS", "$REPO"), strict=False)
+    ]
+    for key in ("purelib", "platlib"):
+        pairs.append((sysconfig.get_paths()[key], "$SITE_PACKAGES"))
+    pairs.append((str(Path.home()), "~"))
+    pairs.append(("/tmp", "$TMP"))
+    # longest first, so that a root inside another is replaced by its own name
+    return tuple(sorted({p for p in pairs if p[0] not in ("", "/")}, key=lambda p: -len(p[0])))
+
+
+def build_from_repository(
+    repo: Path,
+    out_dir: Path,
+    outputs_root: Path | None = None,
+    base_url: str | None = None,
+) -> tuple[list[Path], list[str]]:
+    """Build the site of ``repo`` into ``out_dir``; the pages written and any warnings."""
+    inputs, root, warnings = read_repository(repo, outputs_root)
+    pages = build_site(inputs, out_dir, root, hidden_roots(root, repo), base_url)
+    return pages, warnings
+
+
 def build_site(
-    catalog: Catalog,
-    records: list[TrainRecord],
+    inputs: SiteInputs,
     out_dir: Path,
     outputs_root: Path,
-    now: datetime | None = None,
+    hide: Hide = (),
+    base_url: str | None = None,
 ) -> list[Path]:
     """Write the site into ``out_dir``; return the pages written, ``index.html`` first."""
-    outputs = {r.train_id: read_train_output(r, outputs_root) for r in records}
-    site = site_model(catalog, records, outputs, now or datetime.now(UTC))
+    files = _train_files(inputs.records, outputs_root, hide)
+    downloads = {
+        r.train_id: tuple(
+            Download(name, download_path(r.train_id, name), what)
+            for name, (what, _) in files[r.train_id].items()
+        )
+        for r in inputs.records
+    }
+    site = site_model(replace(inputs, downloads=downloads))
     folder = site_folder()
-    pages = render_pages(site, environment(folder / "templates"))
-    written = write_pages(out_dir, pages.items())
-    _remove_stale(out_dir, set(written))
-    assets = out_dir / "assets"
-    shutil.copytree(folder / "assets", assets, dirs_exist_ok=True)
-    return written
+    env = environment(folder / "templates", hide)
+    pages = render_pages(site, env)
+    feed_files = feeds(site, base_url)
+    written = write_files(out_dir, ((p, h.encode("utf-8")) for p, h in pages.items()))
+    written_feeds = write_files(out_dir, feed_files.items())
+    kept = set(written) | set(written_feeds)
+    for train_id, named in files.items():
+        for name, (_, source) in named.items():
+            target = out_dir / download_path(train_id, name)
+            kept.add(target)
+            _place(source, target)
+    _remove_stale(out_dir, kept)
+    shutil.copytree(folder / "assets", out_dir / "assets", dirs_exist_ok=True)
+    return [out_dir / p for p in pages]
 
 
-def write_pages(out_dir: Path, pages: Iterable[tuple[str, str]]) -> list[Path]:
+def _public(text: str, hide: Hide) -> str:
+    for prefix, label in hide:
+        text = text.replace(prefix, label)
+    return text
+
+
+def _train_files(
+    records: Sequence[TrainRecord], outputs_root: Path, hide: Hide
+) -> dict[str, dict[str, tuple[str, bytes | Path]]]:
+    """Per train: file name -> (what it is, its bytes or the file to copy)."""
+    out: dict[str, dict[str, tuple[str, bytes | Path]]] = {}
+    for r in records:
+        named: dict[str, tuple[str, bytes | Path]] = {}
+        merged = output_path(r, outputs_root)
+        if merged is not None and merged.is_file():
+            named["AnalysisResults.root"] = ("the merged output", merged)
+        wagons = [w.model_dump(mode="json", exclude={"code_dir"}) for w in r.wagons]
+        named["wagons.json"] = (
+            "the wagons with their frozen configurations",
+            (json.dumps(wagons, indent=1, sort_keys=True) + "\n").encode(),
+        )
+        slices = sorted(
+            {
+                f"{s.path}\t{s.entry_start}\t{'' if s.entry_stop is None else s.entry_stop}"
+                for j in r.jobs
+                for s in j.files
+            }
+        )
+        named["inputs.txt"] = (
+            "the input files (path, first entry, end entry)",
+            _public("".join(line + "\n" for line in slices), hide).encode(),
+        )
+        named["reproduce.sh"] = ("the commands that run it again", _reproduce(r).encode())
+        out[r.train_id] = named
+    return out
+
+
+def _reproduce(r: TrainRecord) -> str:
+    wagons = " ".join(f"--wagon {ref}" for ref in sorted({w.ref for w in r.wagons if w.enabled}))
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(r.versions.items()))
+    return (
+        "#!/bin/sh\n"
+        f"# Run train {r.train_id} again on this machine: the catalog at the commit it ran,\n"
+        "# the same wagons and dataset, in one process (wagonyard run).\n"
+        + (f"# It ran with: {versions}\n" if versions else "")
+        + "set -e\n"
+        f"git checkout {r.catalog_commit}\n"
+        f"wagonyard run --dataset {r.dataset} {wagons} --catalog catalog "
+        f"-o reproduce-{r.train_id}\n"
+    )
+
+
+def _place(source: bytes | Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        _write_if_changed(target, source)
+        return
+    same_size = target.exists() and target.stat().st_size == source.stat().st_size
+    if same_size and target.read_bytes() == source.read_bytes():
+        return
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.write_bytes(data)
+    return True
+
+
+def write_files(out_dir: Path, files: Iterable[tuple[str, bytes]]) -> list[Path]:
+    """Write each file whose content changed; return every path given."""
     written = []
-    for relative, html in pages:
+    made: set[Path] = set()
+    for relative, data in files:
         path = out_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        _write_if_changed(path, data)
         written.append(path)
     return written
 
 
 def _remove_stale(out_dir: Path, keep: set[Path]) -> None:
-    for folder in FOLDERS.values():
-        for page in (out_dir / folder).glob("*.html"):
-            if page not in keep:
-                page.unlink()
+    """Remove files an earlier build wrote for objects that no longer exist."""
+    for page in out_dir.glob("trains-*.html"):
+        if page not in keep:
+            page.unlink()
+    for folder in GENERATED_FOLDERS:
+        base = out_dir / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*"), reverse=True):
+            if path.is_file() and path not in keep:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()

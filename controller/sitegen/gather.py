@@ -1,7 +1,8 @@
 """Read a train's merged ``AnalysisResults.root`` into the site's plain histogram data.
 
 For every wagon directory, each TH1 and TH2: name, title, axis edges and labels, contents,
-errors, entries and means. A missing or unreadable file becomes a plain ``problem`` on the
+errors, entries, means, whether it was filled with weights, and the bytes the directory's
+objects take in the file. A missing or unreadable file becomes a plain ``problem`` on the
 train's page, never an exception out of the build. Adapter around uproot; draws nothing.
 """
 
@@ -56,16 +57,18 @@ def read_histograms(path: Path) -> tuple[tuple[WagonOutput, ...], str]:
         with uproot.open(path) as f:
             classes: dict[str, str] = f.classnames(recursive=True, cycle=False)
             by_dir: dict[str, list[Histogram]] = {}
+            sizes: dict[str, int] = {}
             for key, cls in classes.items():
                 if cls.startswith(("TH1", "TH2")):
                     directory, _, name = key.rpartition("/")
                     by_dir.setdefault(directory, []).append(to_histogram(name, f[key], cls))
+                    sizes[directory] = sizes.get(directory, 0) + int(f.key(key).fNbytes)
             provenance = ""
             if classes.get(PROVENANCE_KEY) == "TObjString":
                 provenance = _pretty(str(f[PROVENANCE_KEY]))
     except Exception as exc:  # uproot raises many kinds on a corrupt file
         raise DataError(f"{path}: {type(exc).__name__}: {exc}") from exc
-    wagons = tuple(WagonOutput(d, tuple(hs)) for d, hs in by_dir.items())
+    wagons = tuple(WagonOutput(d, tuple(hs), sizes[d]) for d, hs in by_dir.items())
     return wagons, provenance
 
 
@@ -80,6 +83,7 @@ def to_histogram(name: str, obj: Any, cls: str) -> Histogram:
     """Plain data from an uproot TH1 or TH2 model."""
     title = str(obj.member("fTitle") or "")
     entries = float(obj.member("fEntries"))
+    weighted = not math.isclose(float(obj.member("fTsumw")), float(obj.member("fTsumw2")))
     if cls.startswith("TH2"):
         x, y = _axis(obj.axis(0)), _axis(obj.axis(1))
         values = np.asarray(obj.values(), dtype=np.float64)
@@ -92,6 +96,7 @@ def to_histogram(name: str, obj: Any, cls: str) -> Histogram:
             entries=entries,
             mean_x=_mean_std(x.edges, values.sum(axis=1))[0],
             mean_y=_mean_std(y.edges, values.sum(axis=0))[0],
+            weighted=weighted,
         )
     x = _axis(obj.axis(0))
     values = np.asarray(obj.values(), dtype=np.float64)
@@ -108,6 +113,7 @@ def to_histogram(name: str, obj: Any, cls: str) -> Histogram:
         std=std,
         underflow=float(flow[0]),
         overflow=float(flow[-1]),
+        weighted=weighted,
     )
 
 

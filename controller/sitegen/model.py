@@ -1,30 +1,33 @@
 """The typed model of the status site: histogram data, page contexts and where pages live.
 
-``site_model`` turns the catalog, the train records and the gathered outputs into one ``Site``
-that templates read; nothing here reads files, imports Jinja or formats HTML. Pure.
+Plain frozen dataclasses that templates read; ``assemble.site_model`` fills them. Nothing here
+reads files, imports Jinja or formats HTML. Pure.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from controller.catalog.catalog import Catalog, Entry
-from controller.catalog.models import Analysis, CodeVersion, Dataset, Quality, RunList, Wagon
+from controller.catalog.catalog import Entry
+from controller.catalog.models import Analysis, CodeVersion, Dataset, RunList, Wagon
 from controller.records import TrainRecord
+from controller.wagontest.report import CaseReport
 
-PageKind = Literal["analysis", "dataset", "runlist", "train"]
+PageKind = Literal["analysis", "dataset", "runlist", "train", "wagon", "member"]
 FOLDERS: dict[PageKind, str] = {
     "analysis": "analyses",
     "dataset": "datasets",
     "runlist": "runlists",
     "train": "trains",
+    "wagon": "wagons",
+    "member": "members",
 }
 FAILED_JOB_STATES = ("failed", "lost", "cancelled")
-QUALITY_ORDER = (Quality.GOOD, Quality.LIMITED, Quality.BAD)
+ACTIVE_TRAIN_STATES = ("composed", "testing", "submitted", "running", "merging")
 
 
 def file_name(name: str) -> str:
@@ -33,14 +36,17 @@ def file_name(name: str) -> str:
 
 
 def page_path(kind: PageKind, name: str) -> str:
-    """Where the page of one object lives, relative to the site root, with '/' separators."""
+    """Where the page of one object lives, relative to the site root, with '/' separators.
+    A wagon's name is 'analysis/wagon': its page is ``wagons/<analysis>/<wagon>.html``."""
+    if kind == "wagon":
+        analysis, _, wagon = name.partition("/")
+        return f"wagons/{file_name(analysis)}/{file_name(wagon)}.html"
     return f"{FOLDERS[kind]}/{file_name(name)}.html"
 
 
-def wagon_anchor(ref: str) -> str:
-    """The page and anchor of wagon 'analysis/wagon' on its analysis page."""
-    analysis, _, wagon = ref.partition("/")
-    return f"{page_path('analysis', analysis)}#wagon-{file_name(wagon)}"
+def download_path(train_id: str, name: str) -> str:
+    """Where a file of a train (its output, what reproduces it) is offered for download."""
+    return f"files/{file_name(train_id)}/{file_name(name)}"
 
 
 # --------------------------------------------------------------------------- histograms
@@ -64,6 +70,7 @@ class Hist1D:
     std: float | None
     underflow: float = 0.0
     overflow: float = 0.0
+    weighted: bool = False  # filled with weights: the y axis is a sum of weights
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class Hist2D:
     entries: float
     mean_x: float | None
     mean_y: float | None
+    weighted: bool = False
 
 
 Histogram = Hist1D | Hist2D
@@ -83,10 +91,12 @@ Histogram = Hist1D | Hist2D
 
 @dataclass(frozen=True)
 class WagonOutput:
-    """The histograms of one wagon directory of ``AnalysisResults.root``."""
+    """The histograms of one wagon directory of ``AnalysisResults.root``, and the bytes its
+    objects take in the file (compressed, as ROOT stores them)."""
 
     directory: str
     histograms: tuple[Histogram, ...]
+    file_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,33 @@ class TrainOutput:
     sha256_ok: bool | None = None
 
 
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit that changed a catalog file: who, when, why, and the diff of that file."""
+
+    commit: str
+    author: str
+    date: datetime
+    subject: str
+    pull_request: int | None
+    diff: str
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """One recorded test of a wagon (or a dataset's full train), from the history branch."""
+
+    __test__ = False  # not a pytest test class
+
+    test_id: str
+    created: datetime
+    catalog_commit: str
+    case: CaseReport
+
+
 # --------------------------------------------------------------------------- pages
 
 
@@ -110,28 +147,68 @@ class TrainSummary:
     record: TrainRecord
     jobs_done: int
     jobs_failed: int
+    jobs_active: int
     turnaround: timedelta | None
+    cpu_s: float
 
     @property
     def train_id(self) -> str:
         return self.record.train_id
 
 
-def summarize(record: TrainRecord) -> TrainSummary:
-    done = sum(1 for j in record.jobs if j.state == "done")
-    failed = sum(1 for j in record.jobs if j.state in FAILED_JOB_STATES)
-    turnaround = record.finished - record.created if record.finished else None
-    return TrainSummary(record, done, failed, turnaround)
+@dataclass(frozen=True)
+class TrainsPage:
+    """One page of the list of all trains (newest first), ``number`` of ``pages``."""
+
+    number: int
+    pages: int
+    trains: tuple[TrainSummary, ...]
+    first: int  # the position of its first train in the whole list, from 1
+
+
+def trains_page_path(number: int) -> str:
+    return "trains.html" if number == 1 else f"trains-{number}.html"
 
 
 @dataclass(frozen=True)
 class UsageRow:
     directory: str
+    ref: str
+    variant: str | None
     cpu_s: float
     events: int
-    output_bytes: int
+    output_bytes: int | None  # bytes in the merged file; None before the merge
     cpu_ms_per_event: float | None
     over_limit: bool
+    pss_mb: float | None  # the largest PSS of the train's jobs (all wagons share a job)
+    rss_mb: float | None
+
+
+@dataclass(frozen=True)
+class VariantRow:
+    """One histogram of a wagon with variants: the default and each variant, side by side."""
+
+    name: str
+    cells: tuple[tuple[str, Histogram | None], ...]  # (directory, histogram or absent)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One histogram against the same histogram of the previous train on the dataset."""
+
+    directory: str
+    name: str
+    entries: float
+    before_entries: float | None
+    mean: float | None
+    before_mean: float | None
+
+
+@dataclass(frozen=True)
+class Download:
+    label: str
+    href: str  # relative to the site root
+    what: str
 
 
 @dataclass(frozen=True)
@@ -140,21 +217,27 @@ class TrainPage:
     usage: tuple[UsageRow, ...]
     output: TrainOutput
     no_histograms: tuple[str, ...]  # wagon directories of the train absent from the output
+    variants: tuple[tuple[str, tuple[VariantRow, ...]], ...]  # (ref, rows)
+    previous: TrainSummary | None
+    comparison: tuple[Comparison, ...]
+    downloads: tuple[Download, ...]
+    locality_moved: int  # attempts started after locality was relaxed
 
 
 @dataclass(frozen=True)
-class WagonView:
-    ref: str
-    entry: Entry[Wagon]
-    depends_on: tuple[str, ...]  # full 'analysis/wagon' refs
+class TestCell:
+    """A wagon's latest test on one dataset, for status columns."""
+
+    __test__ = False
+
+    dataset: str
+    run: TestRun | None
 
 
 @dataclass(frozen=True)
-class AnalysisPage:
-    name: str
-    entry: Entry[Analysis]
-    wagons: tuple[WagonView, ...]
-    trains: tuple[TrainSummary, ...]
+class WagonTrainRow:
+    summary: TrainSummary
+    usage: tuple[UsageRow, ...]
 
 
 @dataclass(frozen=True)
@@ -164,11 +247,62 @@ class EnabledWagon:
 
 
 @dataclass(frozen=True)
+class WagonPage:
+    ref: str
+    analysis: str
+    group: str
+    entry: Entry[Wagon]
+    depends_on: tuple[str, ...]
+    dependents: tuple[str, ...]
+    enabled: tuple[EnabledWagon, ...]
+    effective: tuple[tuple[str, Mapping[str, object]], ...]  # (directory, config) from a test
+    effective_from: TestRun | None
+    tests: tuple[TestCell, ...]  # latest per dataset
+    history: tuple[TestRun, ...]  # newest first
+    trains: tuple[WagonTrainRow, ...]
+    changes: tuple[Change, ...]
+
+    @property
+    def name(self) -> str:
+        return self.entry.model.name
+
+    @property
+    def worst(self) -> str:
+        """The worst latest status over its datasets: failed, warning, done or untested."""
+        statuses = {c.run.case.status for c in self.tests if c.run is not None}
+        for s in ("failed", "warning", "done"):
+            if s in statuses:
+                return s
+        return "untested"
+
+
+@dataclass(frozen=True)
+class AnalysisPage:
+    name: str
+    entry: Entry[Analysis]
+    wagons: tuple[WagonPage, ...]
+    trains: tuple[TrainSummary, ...]
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    login: str
+    analyses: tuple[AnalysisPage, ...]
+    trains: tuple[TrainSummary, ...]
+
+
+@dataclass(frozen=True)
 class DatasetPage:
     name: str
     entry: Entry[Dataset]
     wagons: tuple[EnabledWagon, ...]
+    tests: Mapping[str, TestRun]  # wagon ref -> latest test on this dataset
     trains: tuple[TrainSummary, ...]
+    files: int | None
+    events: int | None
+    bytes: int | None
+    changes: tuple[Change, ...]
 
 
 @dataclass(frozen=True)
@@ -177,6 +311,60 @@ class RunListPage:
     entry: Entry[RunList]
     counts: Mapping[str, int]  # quality -> runs
     datasets: tuple[str, ...]
+    wagons: tuple[tuple[str, str, TestRun | None], ...]  # (dataset, ref, latest test)
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Something that needs someone: a failed test or train, a warning, an unsent e-mail."""
+
+    kind: str
+    what: str
+    href: str | None
+    when: datetime | None
+
+
+@dataclass(frozen=True)
+class Due:
+    dataset: str
+    cron: str
+    next_due: datetime
+    last_train: TrainSummary | None
+
+
+@dataclass(frozen=True)
+class DayStats:
+    day: str  # YYYY-MM-DD
+    trains: int
+    jobs: int
+    cpu_h: float
+    events: int
+
+
+@dataclass(frozen=True)
+class GroupUsage:
+    group: str
+    analyses: int
+    wagons: int
+    trains: int
+    cpu_h: float
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    attention: tuple[Attention, ...]
+    running: tuple[TrainSummary, ...]
+    jobs_by_state: Mapping[str, int]
+    trains_by_state: Mapping[str, int]
+    due: tuple[Due, ...]
+    days: tuple[DayStats, ...]  # the last 7 days, oldest first
+    week_trains: int
+    week_jobs: int
+    week_cpu_h: float
+    week_events: int
+    mean_turnaround: timedelta | None
+    groups: tuple[GroupUsage, ...]
 
 
 @dataclass(frozen=True)
@@ -186,104 +374,35 @@ class Counts:
     datasets: int
     runs: int
     trains: int
+    members: int
 
 
 @dataclass(frozen=True)
 class Site:
+    title: str
     generated: datetime
+    catalog_commit: str
+    repo_url: str | None
     counts: Counts
+    dashboard: Dashboard
     trains: tuple[TrainSummary, ...]  # newest first
     analyses: tuple[AnalysisPage, ...]
+    wagons: tuple[WagonPage, ...]
+    members: tuple[MemberPage, ...]
     datasets: tuple[DatasetPage, ...]
     runlists: tuple[RunListPage, ...]
     train_pages: tuple[TrainPage, ...]
     names: Mapping[PageKind, frozenset[str]] = field(default_factory=dict)
-    wagon_refs: frozenset[str] = frozenset()
 
     def has(self, kind: PageKind, name: str) -> bool:
         """Whether the site has a page for ``name``: links to anything else are left out."""
         return name in self.names.get(kind, frozenset())
 
 
-def _usage(record: TrainRecord, cpu_limit_ms: float | None) -> tuple[UsageRow, ...]:
-    rows = []
-    for u in record.wagon_usage:
-        per_event = 1000.0 * u.cpu_s / u.events if u.events else None
-        over = per_event is not None and cpu_limit_ms is not None and per_event > cpu_limit_ms
-        rows.append(UsageRow(u.directory, u.cpu_s, u.events, u.output_bytes, per_event, over))
-    return tuple(rows)
-
-
-def _train_page(catalog: Catalog, summary: TrainSummary, output: TrainOutput) -> TrainPage:
-    record = summary.record
-    ds = catalog.datasets.get(record.dataset)
-    limit = ds.model.limits.cpu_ms_per_event if ds else None
-    present = {w.directory for w in output.wagons}
-    missing = tuple(w.directory for w in record.wagons if w.directory not in present)
-    return TrainPage(summary, _usage(record, limit), output, missing if not output.problem else ())
-
-
-def _of(ref: str, analysis: str) -> bool:
-    return ref.partition("/")[0] == analysis
-
-
-def _trains_where(trains: Iterable[TrainSummary], keep: set[str]) -> tuple[TrainSummary, ...]:
-    return tuple(t for t in trains if t.train_id in keep)
-
-
-def site_model(
-    catalog: Catalog,
-    records: Iterable[TrainRecord],
-    outputs: Mapping[str, TrainOutput],
-    generated: datetime,
-) -> Site:
-    """The whole site as data; ``outputs`` maps train ids to their gathered outputs."""
-    newest_first = sorted(records, key=lambda r: r.created, reverse=True)
-    trains = tuple(summarize(r) for r in newest_first)
-    analyses = []
-    for name, entry in sorted(catalog.analyses.items()):
-        views = tuple(
-            WagonView(ref, w, tuple(catalog.resolve_ref(name, d) for d in w.model.depends_on))
-            for ref, w in sorted(catalog.wagons_of(name).items())
-        )
-        ran = {t.train_id for t in trains if any(_of(w.ref, name) for w in t.record.wagons)}
-        analyses.append(AnalysisPage(name, entry, views, _trains_where(trains, ran)))
-    datasets = []
-    for name, ds_entry in sorted(catalog.datasets.items()):
-        ran = {t.train_id for t in trains if t.record.dataset == name}
-        wagons = tuple(
-            EnabledWagon(ref, e.code)
-            for ref in catalog.enabled_on(name)
-            for e in catalog.wagons[ref].model.enabled
-            if e.dataset == name
-        )
-        datasets.append(DatasetPage(name, ds_entry, wagons, _trains_where(trains, ran)))
-    runlists = []
-    for name, rl_entry in sorted(catalog.runlists.items()):
-        listed = rl_entry.model.runs
-        quality = {q.value: sum(1 for r in listed if r.quality is q) for q in QUALITY_ORDER}
-        using = tuple(d for d, e in sorted(catalog.datasets.items()) if e.model.runlist == name)
-        runlists.append(RunListPage(name, rl_entry, quality, using))
-    missing = TrainOutput(path="", problem="the site generator was given no output for this train")
-    pages = tuple(_train_page(catalog, t, outputs.get(t.train_id, missing)) for t in trains)
-    runs = {r.run for e in catalog.runlists.values() for r in e.model.runs}
-    counts = Counts(
-        len(catalog.analyses), len(catalog.wagons), len(catalog.datasets), len(runs), len(trains)
-    )
-    names: dict[PageKind, frozenset[str]] = {
-        "analysis": frozenset(catalog.analyses),
-        "dataset": frozenset(catalog.datasets),
-        "runlist": frozenset(catalog.runlists),
-        "train": frozenset(t.train_id for t in trains),
-    }
-    return Site(
-        generated=generated,
-        counts=counts,
-        trains=trains,
-        analyses=tuple(analyses),
-        datasets=tuple(datasets),
-        runlists=tuple(runlists),
-        train_pages=pages,
-        names=names,
-        wagon_refs=frozenset(catalog.wagons),
-    )
+def summarize(record: TrainRecord) -> TrainSummary:
+    done = sum(1 for j in record.jobs if j.state == "done")
+    failed = sum(1 for j in record.jobs if j.state in FAILED_JOB_STATES)
+    active = sum(1 for j in record.jobs if j.state in ("pending", "submitted", "running"))
+    turnaround = record.finished - record.created if record.finished else None
+    cpu = sum(j.report.cpu_s for j in record.jobs if j.report is not None)
+    return TrainSummary(record, done, failed, active, turnaround, cpu)

@@ -18,9 +18,22 @@ from markupsafe import Markup
 
 import controller
 from controller.catalog.models import CodeFromPullRequest, CodeFromTag, CodeVersion
-from controller.records import FileSlice
-from controller.sitegen.model import Histogram, Site, page_path, wagon_anchor
-from controller.sitegen.svg import histogram_svg
+from controller.records import ENDED, FileSlice, JobRecord, TrainRecord
+from controller.sitegen.model import (
+    DayStats,
+    Histogram,
+    Site,
+    TestRun,
+    TrainsPage,
+    page_path,
+    trains_page_path,
+)
+from controller.sitegen.svg import STATUS_COLOURS, histogram_svg, series_svg
+from controller.wagontest.judge import Sample
+
+Hide = tuple[tuple[str, str], ...]  # (prefix of this machine, what it is shown as)
+TRAINS_PER_PAGE = 500
+ICONS = {"done": "✓", "warning": "⚠", "failed": "✗", "untested": "○"}
 
 
 def number(value: float | None, digits: int = 4) -> str:
@@ -30,6 +43,19 @@ def number(value: float | None, digits: int = 4) -> str:
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:.{digits}g}"
+
+
+def seconds(value: float | None) -> str:
+    """CPU or wall time readable at any size: '12.3 s', '4.1 ms', '35 µs', '2 h 03 min'."""
+    if value is None:
+        return "—"
+    if value >= 60:
+        return duration(timedelta(seconds=value))
+    if value >= 1 or value == 0:
+        return f"{value:.3g} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value * 1e6:.3g} µs"
 
 
 def bytesize(n: int | None) -> str:
@@ -102,8 +128,54 @@ def svg(h: Histogram) -> Markup:
     return Markup(histogram_svg(h))
 
 
+def job_state(job: JobRecord, record: TrainRecord) -> str:
+    """A job still pending or running in an ended train was stopped with it: 'cancelled'."""
+    if record.state in ENDED and job.state in ("pending", "running"):
+        return "cancelled"
+    return job.state
+
+
+def cost_plot(history: list[TestRun]) -> Markup:
+    """CPU per event of each test, oldest first, each dot coloured by the test's status."""
+    runs = list(reversed(history))[-30:]
+    labels = [t.created.strftime("%m-%d %H:%M") for t in runs]
+    values = [t.case.figures.cpu_ms_per_event if t.case.figures else None for t in runs]
+    colours = [STATUS_COLOURS.get(t.case.status, "#666") for t in runs]
+    return Markup(
+        series_svg("CPU per event in each test", "ms / event", labels, values, False, colours)
+    )
+
+
+def days_plot(days: list[DayStats], what: str) -> Markup:
+    labels = [d.day[5:] for d in days]
+    if what == "cpu":
+        return Markup(
+            series_svg(
+                "CPU of finished trains per day", "CPU hours", labels, [d.cpu_h for d in days], True
+            )
+        )
+    return Markup(
+        series_svg(
+            "Trains finished per day", "trains", labels, [float(d.trains) for d in days], True
+        )
+    )
+
+
+def metrics_json(samples: list[Sample]) -> Markup:
+    """A test's samples as the engine's metrics.json, safe inside <script type=application/json>."""
+    doc = {"samples": [s.model_dump() for s in samples]}
+    text = json.dumps(doc, separators=(",", ":"), sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "number": number,
+    "seconds": seconds,
+    "job_state": job_state,
+    "cost_plot": cost_plot,
+    "days_plot": days_plot,
+    "metrics_json": metrics_json,
+    "icon": lambda status: ICONS.get(status, "○"),
     "bytesize": bytesize,
     "when": when,
     "period": period,
@@ -117,11 +189,22 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "dataset_page": lambda name: page_path("dataset", name),
     "runlist_page": lambda name: page_path("runlist", name),
     "train_page": lambda name: page_path("train", name),
-    "wagon_page": wagon_anchor,
+    "wagon_page": lambda ref: page_path("wagon", ref),
+    "member_page": lambda login: page_path("member", login),
+    "trains_page": trains_page_path,
 }
 
 
-def environment(templates: Path) -> Environment:
+def public(text: str | None, hide: Hide) -> str:
+    """``text`` with this machine's paths replaced by what they are ('$OUTPUTS', '~')."""
+    if not text:
+        return ""
+    for prefix, label in hide:
+        text = text.replace(prefix, label)
+    return text
+
+
+def environment(templates: Path, hide: Hide = ()) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates),
         autoescape=select_autoescape(["html"]),
@@ -130,6 +213,7 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.filters["public"] = lambda text: public(text, hide)
     env.globals["version"] = controller.__version__
     return env
 
@@ -138,12 +222,27 @@ def render_pages(site: Site, env: Environment) -> dict[str, str]:
     """Every page of the site as {path relative to the site root: HTML}."""
     jobs: list[tuple[str, str, str, object]] = [
         ("index.html", "index.html", "index", None),
-        ("trains.html", "trains.html", "trains", None),
         ("analyses.html", "analyses.html", "analyses", None),
+        ("wagons.html", "wagons.html", "wagons", None),
+        ("members.html", "members.html", "members", None),
         ("datasets.html", "datasets.html", "datasets", None),
         ("runlists.html", "runlists.html", "runlists", None),
+        ("performance.html", "performance.html", "performance", None),
+    ]
+    per = TRAINS_PER_PAGE
+    chunks = [site.trains[i : i + per] for i in range(0, len(site.trains), per)] or [()]
+    jobs += [
+        (
+            trains_page_path(n),
+            "trains.html",
+            "trains",
+            TrainsPage(n, len(chunks), c, (n - 1) * per + 1),
+        )
+        for n, c in enumerate(chunks, 1)
     ]
     jobs += [(page_path("analysis", p.name), "analysis.html", "analyses", p) for p in site.analyses]
+    jobs += [(page_path("wagon", p.ref), "wagon.html", "wagons", p) for p in site.wagons]
+    jobs += [(page_path("member", p.login), "member.html", "members", p) for p in site.members]
     jobs += [(page_path("dataset", p.name), "dataset.html", "datasets", p) for p in site.datasets]
     jobs += [(page_path("runlist", p.name), "runlist.html", "runlists", p) for p in site.runlists]
     jobs += [
@@ -151,8 +250,9 @@ def render_pages(site: Site, env: Environment) -> dict[str, str]:
         for p in site.train_pages
     ]
     pages = {}
+    templates = {name: env.get_template(name) for name in {j[1] for j in jobs}}
     for path, template, section, page in jobs:
         root = "../" * path.count("/")
         context = {"site": site, "page": page, "root": root, "section": section}
-        pages[path] = env.get_template(template).render(context)
+        pages[path] = templates[template].render(context)
     return pages

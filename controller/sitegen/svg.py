@@ -99,7 +99,7 @@ class _Frame:
         span = (self.y1 - self.y0) or 1.0
         return self.bottom - (v - self.y0) / span * (self.bottom - self.top)
 
-    def axes(self, x_label: str, y_label: str, grid: bool) -> list[str]:
+    def axes(self, x_label: str, y_label: str, grid: bool, x_ticks: bool = True) -> list[str]:
         out: list[str] = []
         xt, yt = ticks(self.x0, self.x1, 6), ticks(self.y0, self.y1, 5)
         x_step = xt[1] - xt[0] if len(xt) > 1 else 1.0
@@ -115,7 +115,7 @@ class _Frame:
                 f'<text x="{self.left - 8}" y="{y}" dy="0.32em" text-anchor="end">'
                 f"{escape(tick_label(t, y_step))}</text>"
             )
-        for t in xt:
+        for t in xt if x_ticks else []:
             x = _n(self.px(t))
             out.append(f'<path d="M{x},{self.bottom}v5" stroke="{AXIS}"/>')
             out.append(
@@ -164,7 +164,7 @@ def hist1d_svg(h: Hist1D) -> str:
     y_high = nice_ceiling(high * 1.05) if high > 0 else (0.0 if low < 0 else 1.0)
     y_low = -nice_ceiling(-low * 1.05) if low < 0 else 0.0
     frame = _Frame((edges[0], edges[-1]), (y_low, y_high), RIGHT)
-    body = frame.axes(h.x.label or h.name, "entries", grid=True)
+    body = frame.axes(h.x.label or h.name, "sum of weights" if h.weighted else "entries", grid=True)
     base = _n(frame.py(max(y_low, 0.0)))
     steps = "".join(
         f"V{_n(frame.py(v))}H{_n(frame.px(edges[i + 1]))}" for i, v in enumerate(values)
@@ -260,3 +260,57 @@ def _empty_note(frame: _Frame) -> str:
 def histogram_svg(h: Histogram) -> str:
     """The SVG picture of a 1D or 2D histogram."""
     return hist1d_svg(h) if isinstance(h, Hist1D) else hist2d_svg(h)
+
+
+STATUS_COLOURS = {"done": "#15803d", "warning": "#b45309", "failed": "#b91c1c"}
+
+
+def series_svg(
+    title: str,
+    y_label: str,
+    labels: list[str],
+    values: list[float | None],
+    bars: bool = False,
+    colours: list[str] | None = None,
+) -> str:
+    """Values over categories (days, tests): bars, or a line with one dot per value (a dot's
+    colour may say the test's status). ``None`` values are gaps."""
+    n = max(1, len(labels))
+    shown = [_finite(v) for v in values if v is not None]
+    high = nice_ceiling(max(shown, default=0.0) * 1.05) if any(v > 0 for v in shown) else 1.0
+    frame = _Frame((0.0, float(n)), (0.0, high), RIGHT)
+    body = frame.axes("", y_label, grid=True, x_ticks=False)
+    step = max(1, math.ceil(n / 7))
+    for i, label in enumerate(labels):
+        if i % step == 0:
+            body.append(
+                f'<text x="{_n(frame.px(i + 0.5))}" y="{frame.bottom + 17}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    points = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        x, y = frame.px(i + 0.5), frame.py(_finite(v))
+        colour = colours[i] if colours else FILL
+        if bars:
+            w = (frame.px(1) - frame.px(0)) * 0.7
+            body.append(
+                f'<rect x="{_n(x - w / 2)}" y="{_n(y)}" width="{_n(w)}" '
+                f'height="{_n(frame.bottom - y)}" fill="{colour}"><title>{escape(labels[i])}: '
+                f"{escape(tick_label(_finite(v), 0.001))}</title></rect>"
+            )
+        else:
+            points.append(f"{_n(x)},{_n(y)}")
+            body.append(
+                f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4" fill="{colour}"><title>'
+                f"{escape(labels[i])}: {escape(tick_label(_finite(v), 0.001))}</title></circle>"
+            )
+    if len(points) > 1:
+        body.insert(0, f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE}"/>')
+    if not shown:
+        body.append(
+            f'<text x="{WIDTH // 2}" y="{HEIGHT // 2}" text-anchor="middle" fill="#666">'
+            "nothing yet</text>"
+        )
+    return _svg(title, body)

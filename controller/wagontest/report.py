@@ -14,10 +14,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from controller.records import FileSlice, WagonInTrain
-from controller.wagontest.judge import Figures, Status
+from controller.wagontest.judge import Figures, Sample, Status
 
 CaseKind = Literal["baseline", "wagon", "train", "merge"]
 ICONS = {"done": "✅", "warning": "⚠️", "failed": "❌"}
+MAX_SAMPLES = 200
 
 
 class Delta(BaseModel):
@@ -47,12 +48,26 @@ class CaseReport(BaseModel):
     reproduce: str = Field("", description="one command that reruns this test locally")
     previous_status: Status | None = None
     previous: Figures | None = None
+    samples: list[Sample] = Field(
+        default_factory=list,
+        description="Memory and CPU over the test's time (the engine's metrics.json samples, "
+        f"thinned to at most {MAX_SAMPLES} evenly spread): what the site plots",
+    )
     version: str = Field(
         "",
         description="What the test is valid for: the wagon's declaration, its code, its "
         "dependencies and the dataset, hashed (controller.reconcile.versions); the controller "
         "tests a wagon again when this differs",
     )
+
+
+def thin(samples: list[Sample], most: int | None = None) -> list[Sample]:
+    """At most ``most`` samples spread evenly over the run, the first and the last kept."""
+    most = most or MAX_SAMPLES
+    if len(samples) <= most:
+        return list(samples)
+    step = (len(samples) - 1) / (most - 1)
+    return [samples[round(i * step)] for i in range(most)]
 
 
 def short_commit(commit: str) -> str:

@@ -36,6 +36,7 @@ from controller.wagontest.report import (
     Delta,
     TestReport,
     passed,
+    thin,
 )
 
 Previous = Callable[[str, str], CaseReport | None]
@@ -176,6 +177,7 @@ class DatasetRun:
             outcome.report.other_threads_cpu_s,
         )
         report.figures = f
+        report.samples = thin(outcome.samples)
         own_cpu = None
         if self.baseline is not None and kind != "baseline":
             report.delta = Delta(

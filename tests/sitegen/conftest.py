@@ -1,5 +1,8 @@
-"""One built site shared by the site tests: the example catalog and three trains (done with a real
-output, failed before merging, done but with its output file gone)."""
+"""One built site shared by the site tests, built as an operator would (``site build``) from a
+real git repository: the example catalog on main (imported, then a wagon changed in a pull
+request by another author) and a history branch with three trains (done with a real output,
+failed before merging, done but with its output file gone), a wagon test and an e-mail that
+could not be sent."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from datetime import timedelta
 import pytest
 
 from controller.catalog.catalog import Catalog
-from controller.sitegen.build import build_site
+from controller.reconcile.mail import Notice
+from controller.sitegen.build import build_from_repository
 from tests.sitegen.helpers import (
     DONE,
     FAILED,
@@ -18,6 +22,8 @@ from tests.sitegen.helpers import (
     done_record,
     example_catalog,
     failed_record,
+    site_repo,
+    test_report,
     write_output,
     zmumu_histograms,
 )
@@ -43,6 +49,11 @@ def built(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> BuiltSi
         done_record(catalog, GONE, gone, outputs_root, T0 + timedelta(hours=2)),
     ]
     gone.unlink()
+    reports = [test_report(catalog, "test-20101105-093000", T0 - timedelta(minutes=30))]
+    unsent = Notice(key="train-x", subject="[wagonyard] train x done", body="", to=["a@b"],
+                    error="connection refused by smtp.example.org:25")  # fmt: skip
+    repo = site_repo(base / "repo", records, reports, [unsent])
     out = base / "public"
-    pages = build_site(catalog, records, out, outputs_root)
-    return BuiltSite(out, outputs_root, pages, catalog, records, histograms)
+    pages, warnings = build_from_repository(repo, out, outputs_root)
+    assert warnings == []
+    return BuiltSite(out, outputs_root, pages, catalog, records, histograms, repo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -19,6 +20,7 @@ import yaml
 
 from controller.catalog.catalog import Catalog, Entry
 from controller.catalog.models import Analysis, Dataset, RunList, Wagon
+from controller.reconcile.mail import Notice
 from controller.records import (
     Attempt,
     FileSlice,
@@ -30,6 +32,8 @@ from controller.records import (
     WagonInTrain,
     WagonUsage,
 )
+from controller.wagontest.judge import Figures, Sample
+from controller.wagontest.report import CaseReport, DatasetTests, Delta, TestReport
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = REPO / "catalog"
@@ -51,6 +55,7 @@ class BuiltSite:
     catalog: Catalog
     records: list[TrainRecord]
     histograms: dict[str, dict[str, hist.Hist]]
+    repo: Path | None = None
 
 
 # --------------------------------------------------------------------------- catalog
@@ -355,3 +360,120 @@ def read_page(html: str) -> Page:
     page.h1 = [" ".join(h.split()) for h in page.h1]
     page.text = " ".join("".join(reader.chunks).split())
     return page
+
+
+# --------------------------------------------------------------------------- repositories
+
+
+def build_records(
+    catalog: Catalog,
+    records: list[TrainRecord],
+    out: Path,
+    outputs_root: Path,
+    generated: datetime = T0,
+) -> list[Path]:
+    """Build a site straight from records (no repository): what the build does after reading."""
+    from controller.sitegen.assemble import SiteInputs
+    from controller.sitegen.build import build_site, hidden_roots
+    from controller.sitegen.gather import read_train_output
+
+    outputs = {r.train_id: read_train_output(r, outputs_root) for r in records}
+    inputs = SiteInputs(catalog=catalog, records=records, outputs=outputs, generated=generated)
+    return build_site(inputs, out, outputs_root, hidden_roots(outputs_root))
+
+
+def samples(n: int = 40) -> list[Sample]:
+    """A test's memory and CPU over time: memory rising then flat, CPU at about one core."""
+    return [
+        Sample(t=0.1 * i, rss_mb=120.0 + min(i, 20) * 2.5, pss_mb=100.0 + min(i, 20) * 2.0,
+               cpu_s=0.095 * i, events=max(0, i - 5) * 60)
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_report(catalog: Catalog, test_id: str, created: datetime, hostile: str = "") -> TestReport:
+    """A recorded wagon test on cms-2010-dimuon: dimuon-mass done (with its samples and effective
+    configuration), muon-kinematics failed; ``hostile`` text goes into a reason and the log."""
+    wagons = zmumu_wagons(catalog)
+    figures = Figures(events=2000, cpu_ms_per_event=0.35, max_pss_mb=62.8, max_rss_mb=82.8,
+                      output_bytes=26_300)  # fmt: skip
+    mass = CaseReport(
+        kind="wagon",
+        name="zmumu/dimuon-mass",
+        dataset="cms-2010-dimuon",
+        status="done",
+        figures=figures,
+        delta=Delta(cpu_ms_per_event=0.175, max_pss_mb=1.2, output_bytes=800),
+        wagons=[w for w in wagons if w.ref in ("zmumu/dimuon-mass", "zmumu/muon-selection")],
+        samples=samples(),
+        log=f"processed 2000 events {hostile}",
+    )
+    kinematics = CaseReport(
+        kind="wagon",
+        name="zmumu/muon-kinematics",
+        dataset="cms-2010-dimuon",
+        status="failed",
+        reasons=[f"CPU per event 9.1 ms above the limit 5 ms {hostile}".strip()],
+        figures=figures.model_copy(update={"cpu_ms_per_event": 9.1}),
+        wagons=[w for w in wagons if w.ref == "zmumu/muon-kinematics"],
+    )
+    return TestReport(
+        test_id=test_id,
+        created=created,
+        catalog_commit="3f9c2a7d5e1b4c8a9f0e6d2c1b7a5e4f3d2c1b0a",
+        selected={"zmumu/dimuon-mass": "changed", "zmumu/muon-kinematics": "changed"},
+        datasets=[DatasetTests(dataset="cms-2010-dimuon", cases=[mass, kinematics])],
+    )
+
+
+def site_repo(
+    repo: Path,
+    records: list[TrainRecord],
+    reports: list[TestReport],
+    notices: list[Notice] = (),  # type: ignore[assignment]
+) -> Path:
+    """A real git repository: the example catalog on main (imported, then one wagon changed by
+    another author in a pull request) and a history branch with the records, tests, e-mails."""
+    from controller.history import HistoryStore
+    from tests.gitrepo import catalog_repo, git
+
+    stamp = (T0 + timedelta(hours=3)).isoformat()
+    saved = {k: os.environ.get(k) for k in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")}
+    os.environ.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)  # a site of 2010
+    try:
+        _fill(repo, records, reports, notices)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return repo
+
+
+def _fill(
+    repo: Path, records: list[TrainRecord], reports: list[TestReport], notices: list[Notice]
+) -> None:
+    from controller.history import HistoryStore
+    from tests.gitrepo import catalog_repo, git
+
+    catalog_repo(repo)
+    (repo / "wagonyard.yaml").write_text(
+        "site:\n  repo_url: https://github.com/example/yard\n  title: test yard\n"
+    )
+    git(repo, "add", "-A")
+    env = ["-c", "user.name=alice", "-c", "user.email=alice@example.org"]
+    git(repo, *env, "commit", "-qm", "Import the example catalog")
+    wagon = repo / "catalog/analyses/zmumu/wagons/dimuon-mass.yaml"
+    wagon.write_text(wagon.read_text().replace("bins: 60", "bins: 64"))
+    env = ["-c", "user.name=bob", "-c", "user.email=bob@example.org"]
+    git(repo, *env, "commit", "-qam", "Finer mass bins (#7)")
+    store = HistoryStore(repo, "wagonyard/history")
+    files: dict[str, bytes] = {}
+    for r in records:
+        files[f"trains/{r.train_id}/record.json"] = r.model_dump_json(indent=1).encode()
+    for t in reports:
+        files[f"wagon-tests/{t.test_id}/report.json"] = t.model_dump_json(indent=1).encode()
+    for n in notices:
+        files[f"notifications/{n.key}.json"] = n.model_dump_json().encode()
+    store.commit(files, "Record the trains and tests")

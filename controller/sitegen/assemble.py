@@ -1,0 +1,401 @@
+"""Assemble the whole site model from what was read: catalog, train records, wagon tests and
+the catalog's change history. Every page's data is worked out here, once, so templates only
+format. Pure: no files, no git, no Jinja.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from controller.catalog.catalog import Catalog
+from controller.catalog.models import Quality
+from controller.records import TrainRecord
+from controller.sitegen.dashboard import dashboard
+from controller.sitegen.model import (
+    AnalysisPage,
+    Change,
+    Comparison,
+    Counts,
+    DatasetPage,
+    Download,
+    EnabledWagon,
+    Hist1D,
+    MemberPage,
+    PageKind,
+    RunListPage,
+    Site,
+    TestCell,
+    TestRun,
+    TrainOutput,
+    TrainPage,
+    TrainSummary,
+    UsageRow,
+    VariantRow,
+    WagonPage,
+    WagonTrainRow,
+    summarize,
+)
+
+QUALITY_ORDER = (Quality.GOOD, Quality.LIMITED, Quality.BAD)
+MEMBER_TRAINS = 20
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    """Everything a build reads, already parsed; ``generated`` is the newest input's time."""
+
+    catalog: Catalog
+    records: Sequence[TrainRecord]
+    outputs: Mapping[str, TrainOutput]
+    generated: datetime
+    catalog_commit: str = ""
+    tests: Sequence[TestRun] = ()
+    changes: Mapping[str, tuple[Change, ...]] = field(default_factory=dict)
+    unsent: Sequence[tuple[str, str]] = ()  # (subject, error) of e-mails that failed
+    file_bytes: Mapping[str, int] = field(default_factory=dict)  # input file -> size
+    downloads: Mapping[str, tuple[Download, ...]] = field(default_factory=dict)
+    title: str = "wagonyard"
+    repo_url: str | None = None
+
+
+def _tests_by_key(tests: Sequence[TestRun]) -> dict[tuple[str, str], list[TestRun]]:
+    """(dataset, case name) -> its tests, newest first."""
+    by: dict[tuple[str, str], list[TestRun]] = defaultdict(list)
+    for t in sorted(tests, key=lambda t: (t.created, t.test_id), reverse=True):
+        by[(t.case.dataset, t.case.name)].append(t)
+    return by
+
+
+def _usage(
+    record: TrainRecord,
+    output: TrainOutput,
+    cpu_limit_ms: float | None,
+    tests: Mapping[tuple[str, str], list[TestRun]],
+) -> tuple[UsageRow, ...]:
+    in_file = {w.directory: w.file_bytes for w in output.wagons} if not output.problem else {}
+    wagons = {w.directory: w for w in record.wagons}
+    rows = []
+    for u in record.wagon_usage:
+        per_event = 1000.0 * u.cpu_s / u.events if u.events else None
+        over = per_event is not None and cpu_limit_ms is not None and per_event > cpu_limit_ms
+        w = wagons.get(u.directory)
+        ref = w.ref if w else u.directory
+        pss = rss = None
+        for t in tests.get((record.dataset, ref), []):
+            if w is None or not w.version or t.case.version == w.version:
+                if t.case.delta is not None and t.case.figures is not None:
+                    pss, rss = t.case.delta.max_pss_mb, t.case.figures.max_rss_mb
+                break
+        rows.append(
+            UsageRow(
+                u.directory,
+                ref,
+                w.variant if w else None,
+                u.cpu_s,
+                u.events,
+                in_file.get(u.directory),
+                per_event,
+                over,
+                pss,
+                rss,
+            )
+        )
+    return tuple(rows)
+
+
+def _variants(
+    record: TrainRecord, output: TrainOutput
+) -> tuple[tuple[str, tuple[VariantRow, ...]], ...]:
+    by_dir = {w.directory: w for w in output.wagons}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for w in record.wagons:
+        groups[w.ref].append(w.directory)
+    out = []
+    for ref, dirs in groups.items():
+        if len(dirs) < 2:
+            continue
+        names: list[str] = []
+        for d in dirs:
+            for h in by_dir[d].histograms if d in by_dir else ():
+                if h.name not in names:
+                    names.append(h.name)
+        rows = tuple(
+            VariantRow(
+                name,
+                tuple(
+                    (d, next((h for h in by_dir[d].histograms if h.name == name), None))
+                    if d in by_dir
+                    else (d, None)
+                    for d in dirs
+                ),
+            )
+            for name in names
+        )
+        out.append((ref, rows))
+    return tuple(out)
+
+
+def _comparison(output: TrainOutput, before: TrainOutput | None) -> tuple[Comparison, ...]:
+    if before is None or before.problem or output.problem:
+        return ()
+    old = {(w.directory, h.name): h for w in before.wagons for h in w.histograms}
+    rows = []
+    for w in output.wagons:
+        for h in w.histograms:
+            b = old.get((w.directory, h.name))
+            mean = h.mean if isinstance(h, Hist1D) else h.mean_x
+            b_mean = (b.mean if isinstance(b, Hist1D) else b.mean_x) if b is not None else None
+            rows.append(
+                Comparison(w.directory, h.name, h.entries, b.entries if b else None, mean, b_mean)
+            )
+    return tuple(rows)
+
+
+def _train_page(
+    catalog: Catalog,
+    summary: TrainSummary,
+    outputs: Mapping[str, TrainOutput],
+    previous: TrainSummary | None,
+    tests: Mapping[tuple[str, str], list[TestRun]],
+    downloads: tuple[Download, ...],
+) -> TrainPage:
+    record = summary.record
+    output = outputs.get(record.train_id, MISSING)
+    ds = catalog.datasets.get(record.dataset)
+    limit = ds.model.limits.cpu_ms_per_event if ds else None
+    present = {w.directory for w in output.wagons}
+    missing = tuple(w.directory for w in record.wagons if w.directory not in present)
+    moved = 0
+    if record.locality_relaxed_at is not None:
+        at = record.locality_relaxed_at
+        moved = sum(
+            1
+            for j in record.jobs
+            for a in j.attempts
+            if a.state == "moved" or (a.started is not None and a.started > at and a.number > 1)
+        )
+    before = outputs.get(previous.train_id) if previous else None
+    return TrainPage(
+        summary,
+        _usage(record, output, limit, tests),
+        output,
+        missing if not output.problem else (),
+        _variants(record, output),
+        previous,
+        _comparison(output, before),
+        downloads,
+        moved,
+    )
+
+
+MISSING = TrainOutput(path="", problem="the site generator was given no output for this train")
+
+
+def _wagon_pages(
+    inputs: SiteInputs,
+    trains: tuple[TrainSummary, ...],
+    tests: Mapping[tuple[str, str], list[TestRun]],
+    usage_of: Mapping[str, tuple[UsageRow, ...]],
+) -> dict[str, WagonPage]:
+    catalog = inputs.catalog
+    dependents: dict[str, list[str]] = defaultdict(list)
+    depends: dict[str, tuple[str, ...]] = {}
+    for ref, entry in catalog.wagons.items():
+        analysis = ref.partition("/")[0]
+        depends[ref] = tuple(catalog.resolve_ref(analysis, d) for d in entry.model.depends_on)
+        for d in depends[ref]:
+            dependents[d].append(ref)
+    ran_in: dict[str, list[TrainSummary]] = defaultdict(list)
+    for t in trains:
+        for ref in {w.ref for w in t.record.wagons}:
+            ran_in[ref].append(t)
+    group = {name: e.model.group for name, e in catalog.analyses.items()}
+    pages: dict[str, WagonPage] = {}
+    for ref, entry in sorted(catalog.wagons.items()):
+        analysis = ref.partition("/")[0]
+        enabled = tuple(EnabledWagon(ref, e.code) for e in entry.model.enabled)
+        cells = tuple(
+            TestCell(e.dataset, next(iter(tests.get((e.dataset, ref), [])), None))
+            for e in entry.model.enabled
+        )
+        history = sorted(
+            (t for e in entry.model.enabled for t in tests.get((e.dataset, ref), [])),
+            key=lambda t: (t.created, t.test_id),
+            reverse=True,
+        )
+        newest = next((t for t in history if t.case.wagons), None)
+        effective: tuple[tuple[str, Mapping[str, object]], ...] = ()
+        if newest is not None:
+            effective = tuple((w.directory, w.config) for w in newest.case.wagons if w.ref == ref)
+        rows = tuple(
+            WagonTrainRow(t, tuple(u for u in usage_of.get(t.train_id, ()) if u.ref == ref))
+            for t in ran_in.get(ref, [])
+        )
+        pages[ref] = WagonPage(
+            ref=ref,
+            analysis=analysis,
+            group=group.get(analysis, ""),
+            entry=entry,
+            depends_on=depends[ref],
+            dependents=tuple(sorted(dependents.get(ref, []))),
+            enabled=enabled,
+            effective=effective,
+            effective_from=newest,
+            tests=cells,
+            history=tuple(history),
+            trains=rows,
+            changes=inputs.changes.get(entry.path, ()),
+        )
+    return pages
+
+
+def site_model(inputs: SiteInputs) -> Site:
+    """The whole site as data."""
+    catalog = inputs.catalog
+    newest_first = sorted(inputs.records, key=lambda r: (r.created, r.train_id), reverse=True)
+    trains = tuple(summarize(r) for r in newest_first)
+    tests = _tests_by_key(inputs.tests)
+
+    previous: dict[str, TrainSummary | None] = {}
+    last_on: dict[str, TrainSummary] = {}
+    for t in reversed(trains):  # oldest first: the previous done train on the same dataset
+        previous[t.train_id] = last_on.get(t.record.dataset)
+        if t.record.state == "done":
+            last_on[t.record.dataset] = t
+    train_pages = tuple(
+        _train_page(
+            catalog,
+            t,
+            inputs.outputs,
+            previous[t.train_id],
+            tests,
+            inputs.downloads.get(t.train_id, ()),
+        )
+        for t in trains
+    )
+    usage_of = {p.summary.train_id: p.usage for p in train_pages}
+    wagon_pages = _wagon_pages(inputs, trains, tests, usage_of)
+
+    by_analysis: dict[str, list[TrainSummary]] = defaultdict(list)
+    by_dataset: dict[str, list[TrainSummary]] = defaultdict(list)
+    for t in trains:
+        for analysis in sorted({w.ref.partition("/")[0] for w in t.record.wagons}):
+            by_analysis[analysis].append(t)
+        by_dataset[t.record.dataset].append(t)
+    wagons_of: dict[str, list[WagonPage]] = defaultdict(list)
+    for p in wagon_pages.values():
+        wagons_of[p.analysis].append(p)
+    analyses = [
+        AnalysisPage(
+            name,
+            entry,
+            tuple(wagons_of.get(name, [])),
+            tuple(by_analysis.get(name, [])),
+            inputs.changes.get(entry.path, ()),
+        )
+        for name, entry in sorted(catalog.analyses.items())
+    ]
+
+    logins = sorted({m for a in analyses for m in a.entry.model.members})
+    members = []
+    for login in logins:
+        theirs = tuple(a for a in analyses if login in a.entry.model.members)
+        candidates = {t.train_id: t for a in theirs for t in a.trains[:MEMBER_TRAINS]}
+        latest = sorted(candidates.values(), key=lambda t: (t.record.created, t.train_id))
+        members.append(MemberPage(login, theirs, tuple(latest[::-1][:MEMBER_TRAINS])))
+
+    datasets = []
+    for name, ds_entry in sorted(catalog.datasets.items()):
+        ran = tuple(by_dataset.get(name, []))
+        enabled = tuple(
+            EnabledWagon(ref, e.code)
+            for ref in catalog.enabled_on(name)
+            for e in catalog.wagons[ref].model.enabled
+            if e.dataset == name
+        )
+        latest_tests = {w.ref: tests[(name, w.ref)][0] for w in enabled if tests.get((name, w.ref))}
+        done = next((t.record for t in ran if t.record.state == "done" and t.record.jobs), None)
+        files = events = size = None
+        if done is not None:
+            paths = {s.path for j in done.jobs for s in j.files}
+            files, events = len(paths), done.events_processed
+            sizes = [inputs.file_bytes.get(p) for p in paths]
+            size = (
+                sum(s for s in sizes if s is not None)
+                if all(s is not None for s in sizes)
+                else None
+            )
+        datasets.append(
+            DatasetPage(
+                name,
+                ds_entry,
+                enabled,
+                latest_tests,
+                ran,
+                files,
+                events,
+                size,
+                inputs.changes.get(ds_entry.path, ()),
+            )
+        )
+
+    runlists = []
+    for name, rl_entry in sorted(catalog.runlists.items()):
+        listed = rl_entry.model.runs
+        quality = {q.value: sum(1 for r in listed if r.quality is q) for q in QUALITY_ORDER}
+        using = tuple(d.name for d in datasets if d.entry.model.runlist == name)
+        wagons = tuple(
+            (d.name, w.ref, d.tests.get(w.ref))
+            for d in datasets
+            if d.entry.model.runlist == name
+            for w in d.wagons
+        )
+        runlists.append(
+            RunListPage(
+                name, rl_entry, quality, using, wagons, inputs.changes.get(rl_entry.path, ())
+            )
+        )
+
+    runs = {r.run for e in catalog.runlists.values() for r in e.model.runs}
+    counts = Counts(
+        len(catalog.analyses),
+        len(catalog.wagons),
+        len(catalog.datasets),
+        len(runs),
+        len(trains),
+        len(logins),
+    )
+    names: dict[PageKind, frozenset[str]] = {
+        "analysis": frozenset(catalog.analyses),
+        "dataset": frozenset(catalog.datasets),
+        "runlist": frozenset(catalog.runlists),
+        "train": frozenset(t.train_id for t in trains),
+        "wagon": frozenset(catalog.wagons),
+        "member": frozenset(logins),
+    }
+    board = dashboard(
+        catalog,
+        trains,
+        [w for w in wagon_pages.values()],
+        inputs.unsent,
+        inputs.generated,
+    )
+    return Site(
+        title=inputs.title,
+        generated=inputs.generated,
+        catalog_commit=inputs.catalog_commit,
+        repo_url=inputs.repo_url.rstrip("/") if inputs.repo_url else None,
+        counts=counts,
+        dashboard=board,
+        trains=trains,
+        analyses=tuple(analyses),
+        wagons=tuple(wagon_pages.values()),
+        members=tuple(members),
+        datasets=tuple(datasets),
+        runlists=tuple(runlists),
+        train_pages=train_pages,
+        names=names,
+    )

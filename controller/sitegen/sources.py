@@ -1,0 +1,184 @@
+"""Read what the site shows from a wagonyard repository: main's catalog (at one commit, from
+git, not the work tree), the history branch (train records, wagon-test reports, e-mails that
+failed), the catalog's ``git log`` and the trains' merged outputs. The site's time is the
+newest of main's and the history's commit times, never the clock. Adapter: git and files.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from controller.catalog.loader import scan_catalog
+from controller.config import load_config
+from controller.errors import WagonyardError
+from controller.history import GitRepo, HistoryStore
+from controller.reconcile.mail import Notice
+from controller.records import TrainRecord
+from controller.sitegen.assemble import SiteInputs
+from controller.sitegen.changes import LOG_FORMAT, parse_log
+from controller.sitegen.gather import read_train_output
+from controller.sitegen.model import TestRun
+from controller.wagontest.report import TestReport
+
+
+def _git(repo: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+    except FileNotFoundError as exc:
+        raise WagonyardError("git is not installed; install git and retry") from exc
+    if done.returncode != 0:
+        raise WagonyardError(
+            f"git {' '.join(args[:2])} in {repo} failed: {done.stderr.decode(errors='replace').strip()}"
+        )
+    return done.stdout
+
+
+def _commit_time(repo: Path, rev: str) -> datetime:
+    stamp = _git(repo, "show", "-s", "--format=%ct", rev).decode().strip()
+    return datetime.fromtimestamp(int(stamp), UTC)
+
+
+def read_repository(
+    repo: Path, outputs_root: Path | None = None
+) -> tuple[SiteInputs, Path, list[str]]:
+    """Everything the site shows, read from ``repo``; where the trains' outputs are (the
+    controller's, unless given); and warnings worth telling the operator."""
+    repo = repo.resolve()
+    if not (repo / ".git").exists() and not (repo / "HEAD").is_file():
+        raise WagonyardError(f"{repo} is not a git repository; give the repository with --repo")
+    warnings: list[str] = []
+    work_config = load_config(repo)
+    branch = work_config.controller.main
+    main = GitRepo(repo).rev(branch)
+    if main is None:
+        raise WagonyardError(
+            f"{repo} has no branch '{branch}' (controller.main in wagonyard.yaml); "
+            "fetch it, or build in the repository that has it"
+        )
+    with tempfile.TemporaryDirectory(prefix="wagonyard-site-") as tmp:
+        tree = Path(tmp)
+        archive = _git(
+            repo, "archive", "--format=tar", main, "--", "catalog", *_config_file(repo, main)
+        )
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tree, filter="data")
+        config = load_config(tree)
+        scan = scan_catalog(tree / "catalog", tree, tasks=False)
+    errors = [p for p in scan.problems if p.severity == "error"]
+    if errors:
+        warnings.append(
+            f"main's catalog at {main[:10]} has {len(errors)} problem(s); the site shows the "
+            f"valid part (first: {errors[0]}); run 'wagonyard validate'"
+        )
+    home = config.controller.home
+    if outputs_root is None:
+        base = Path(home) if home else repo / ".git" / "wagonyard"
+        outputs_root = (base if base.is_absolute() else repo / base) / "outputs"
+    store = HistoryStore(repo, config.history.branch)
+    records, tests, unsent = _history(store, warnings)
+    changes = parse_log(
+        _git(
+            repo,
+            "log",
+            "-p",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-renames",
+            f"--format={LOG_FORMAT}",
+            main,
+            "--",
+            "catalog",
+        ).decode("utf-8", errors="replace")
+    )
+    times = [_commit_time(repo, main)]
+    tip = store.tip()
+    if tip is not None:
+        times.append(_commit_time(repo, tip))
+    outputs = {r.train_id: read_train_output(r, outputs_root) for r in records}
+    inputs = SiteInputs(
+        catalog=scan.catalog,
+        records=records,
+        outputs=outputs,
+        generated=max(times),
+        catalog_commit=main,
+        tests=tests,
+        changes=changes,
+        unsent=unsent,
+        file_bytes=_input_sizes(records),
+        title=config.site.title,
+        repo_url=config.site.repo_url,
+    )
+    return inputs, outputs_root, warnings
+
+
+def _config_file(repo: Path, commit: str) -> list[str]:
+    listed = _git(repo, "ls-tree", "--name-only", commit, "--", "wagonyard.yaml").decode()
+    return ["wagonyard.yaml"] if listed.strip() else []
+
+
+def _history(
+    store: HistoryStore, warnings: list[str]
+) -> tuple[list[TrainRecord], list[TestRun], list[tuple[str, str]]]:
+    tip = store.tip()
+    if tip is None:
+        return [], [], []
+    paths = store.files("", at=tip)
+    wanted = [
+        p
+        for p in paths
+        if (p.startswith("trains/") and p.endswith("/record.json"))
+        or (p.startswith("wagon-tests/") and p.endswith("/report.json"))
+        or p.startswith("notifications/")
+    ]
+    records: list[TrainRecord] = []
+    tests: list[TestRun] = []
+    unsent: list[tuple[str, str]] = []
+    for path, blob in store.read_many(wanted, at=tip).items():
+        try:
+            if path.startswith("trains/"):
+                records.append(TrainRecord.model_validate_json(blob))
+            elif path.startswith("wagon-tests/"):
+                report = TestReport.model_validate_json(blob)
+                tests += [
+                    TestRun(report.test_id, report.created, report.catalog_commit, case)
+                    for d in report.datasets
+                    for case in d.cases
+                    if case.kind in ("wagon", "train")
+                ]
+            else:
+                unsent += _unsent(blob)
+        except (ValidationError, ValueError) as exc:
+            first = str(exc).splitlines()[0]
+            warnings.append(f"{store.branch}:{path} cannot be read ({first}); left out of the site")
+    return records, tests, unsent
+
+
+def _unsent(blob: bytes) -> list[tuple[str, str]]:
+    notice = Notice.model_validate_json(blob)
+    return [] if notice.sent or not notice.error else [(notice.subject, notice.error)]
+
+
+def _input_sizes(records: list[TrainRecord]) -> dict[str, int]:
+    """The size of every input file of the newest done train per dataset, where it is here."""
+    newest: dict[str, TrainRecord] = {}
+    for r in sorted(records, key=lambda r: r.created):
+        if r.state == "done":
+            newest[r.dataset] = r
+    sizes: dict[str, int] = {}
+    for r in newest.values():
+        for j in r.jobs:
+            for s in j.files:
+                if s.path not in sizes:
+                    try:
+                        sizes[s.path] = os.stat(s.path).st_size
+                    except OSError:
+                        continue
+    return sizes
