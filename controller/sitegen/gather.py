@@ -83,7 +83,11 @@ def to_histogram(name: str, obj: Any, cls: str) -> Histogram:
     """Plain data from an uproot TH1 or TH2 model."""
     title = str(obj.member("fTitle") or "")
     entries = float(obj.member("fEntries"))
-    weighted = not math.isclose(float(obj.member("fTsumw")), float(obj.member("fTsumw2")))
+    # filled with weights: the variances differ from the contents (for counts they are equal)
+    weighted = not np.allclose(
+        np.asarray(obj.variances(flow=True), dtype=np.float64),
+        np.asarray(obj.values(flow=True), dtype=np.float64),
+    )
     if cls.startswith("TH2"):
         x, y = _axis(obj.axis(0)), _axis(obj.axis(1))
         values = np.asarray(obj.values(), dtype=np.float64)

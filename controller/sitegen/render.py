@@ -149,6 +149,12 @@ def cost_plot(history: list[TestRun]) -> Markup:
 def days_plot(days: list[DayStats], what: str) -> Markup:
     labels = [d.day[5:] for d in days]
     if what == "cpu":
+        top = max((d.cpu_h for d in days), default=0.0)
+        if top < 1:  # minutes read better than hundredths of an hour
+            minutes = [d.cpu_h * 60 for d in days]
+            return Markup(
+                series_svg("CPU of finished trains per day", "CPU minutes", labels, minutes, True)
+            )
         return Markup(
             series_svg(
                 "CPU of finished trains per day", "CPU hours", labels, [d.cpu_h for d in days], True

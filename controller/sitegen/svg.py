@@ -8,6 +8,7 @@ carries its own presentation attributes, so it also reads right outside the site
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
 
 from controller.sitegen.model import Hist1D, Hist2D, Histogram
@@ -268,10 +269,10 @@ STATUS_COLOURS = {"done": "#15803d", "warning": "#b45309", "failed": "#b91c1c"}
 def series_svg(
     title: str,
     y_label: str,
-    labels: list[str],
-    values: list[float | None],
+    labels: Sequence[str],
+    values: Sequence[float | None],
     bars: bool = False,
-    colours: list[str] | None = None,
+    colours: Sequence[str] | None = None,
 ) -> str:
     """Values over categories (days, tests): bars, or a line with one dot per value (a dot's
     colour may say the test's status). ``None`` values are gaps."""

@@ -23,7 +23,7 @@ from tests.sitegen.helpers import (
     example_catalog,
     failed_record,
     site_repo,
-    test_report,
+    wagon_test_report,
     write_output,
     zmumu_histograms,
 )
@@ -49,7 +49,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> BuiltSi
         done_record(catalog, GONE, gone, outputs_root, T0 + timedelta(hours=2)),
     ]
     gone.unlink()
-    reports = [test_report(catalog, "test-20101105-093000", T0 - timedelta(minutes=30))]
+    reports = [wagon_test_report(catalog, "test-20101105-093000", T0 - timedelta(minutes=30))]
     unsent = Notice(key="train-x", subject="[wagonyard] train x done", body="", to=["a@b"],
                     error="connection refused by smtp.example.org:25")  # fmt: skip
     repo = site_repo(base / "repo", records, reports, [unsent])

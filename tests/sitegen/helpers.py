@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -391,7 +392,9 @@ def samples(n: int = 40) -> list[Sample]:
     ]  # fmt: skip
 
 
-def test_report(catalog: Catalog, test_id: str, created: datetime, hostile: str = "") -> TestReport:
+def wagon_test_report(
+    catalog: Catalog, test_id: str, created: datetime, hostile: str = ""
+) -> TestReport:
     """A recorded wagon test on cms-2010-dimuon: dimuon-mass done (with its samples and effective
     configuration), muon-kinematics failed; ``hostile`` text goes into a reason and the log."""
     wagons = zmumu_wagons(catalog)
@@ -431,17 +434,16 @@ def site_repo(
     records: list[TrainRecord],
     reports: list[TestReport],
     notices: list[Notice] = (),  # type: ignore[assignment]
+    hostile: str = "",
 ) -> Path:
     """A real git repository: the example catalog on main (imported, then one wagon changed by
     another author in a pull request) and a history branch with the records, tests, e-mails."""
-    from controller.history import HistoryStore
-    from tests.gitrepo import catalog_repo, git
 
     stamp = (T0 + timedelta(hours=3)).isoformat()
     saved = {k: os.environ.get(k) for k in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")}
     os.environ.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)  # a site of 2010
     try:
-        _fill(repo, records, reports, notices)
+        _fill(repo, records, reports, list(notices), hostile)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -452,12 +454,26 @@ def site_repo(
 
 
 def _fill(
-    repo: Path, records: list[TrainRecord], reports: list[TestReport], notices: list[Notice]
+    repo: Path,
+    records: list[TrainRecord],
+    reports: list[TestReport],
+    notices: list[Notice],
+    hostile: str,
 ) -> None:
     from controller.history import HistoryStore
     from tests.gitrepo import catalog_repo, git
 
     catalog_repo(repo)
+    if hostile:  # user-supplied text everywhere it can go
+        analysis = repo / "catalog/analyses/zmumu/analysis.yaml"
+        text = analysis.read_text()
+        text = re.sub(r"(?m)^title: .*$", f"title: {json.dumps(hostile)}", text)
+        analysis.write_text(text)
+        wagon = repo / "catalog/analyses/zmumu/wagons/dimuon-mass.yaml"
+        text = re.sub(
+            r"(?m)^description: .*$", f"description: {json.dumps(hostile)}", wagon.read_text()
+        )
+        wagon.write_text(text)
     (repo / "wagonyard.yaml").write_text(
         "site:\n  repo_url: https://github.com/example/yard\n  title: test yard\n"
     )
@@ -467,7 +483,7 @@ def _fill(
     wagon = repo / "catalog/analyses/zmumu/wagons/dimuon-mass.yaml"
     wagon.write_text(wagon.read_text().replace("bins: 60", "bins: 64"))
     env = ["-c", "user.name=bob", "-c", "user.email=bob@example.org"]
-    git(repo, *env, "commit", "-qam", "Finer mass bins (#7)")
+    git(repo, *env, "commit", "-qam", f"Finer mass bins (#7) {hostile}".strip())
     store = HistoryStore(repo, "wagonyard/history")
     files: dict[str, bytes] = {}
     for r in records:
