@@ -141,12 +141,39 @@ class HistoryStore:
             ) from exc
         return commit
 
+    def blob_ids(self, at: str | None = None) -> dict[str, str]:
+        """Every file of the branch (at ``at``) and its git blob id, from one ``ls-tree``."""
+        rev = at or self.repo.rev(self.ref)
+        if rev is None:
+            return {}
+        out = self.repo.git_bytes("ls-tree", "-r", "-z", "--full-tree", rev)
+        ids = {}
+        for item in out.split(b"\0"):
+            if item:
+                meta, _, path = item.partition(b"\t")
+                kind_oid = meta.split(b" ")
+                if kind_oid[1] == b"blob":
+                    ids[path.decode()] = kind_oid[2].decode()
+        return ids
+
     def read_many(self, paths: list[str], at: str | None = None) -> dict[str, bytes]:
-        """Many files at once (one ``git cat-file --batch``); missing ones are left out."""
+        """Many files at once; missing ones are left out. The blob ids come from one
+        ``ls-tree`` and the contents from one ``git cat-file --batch`` by id, which stays fast
+        with 100,000 files (asking by ``rev:path`` walks the tree for each one)."""
         rev = at or self.repo.rev(self.ref)
         if rev is None or not paths:
             return {}
-        query = "".join(f"{rev}:{p}\n" for p in paths).encode()
+        ids = self.blob_ids(rev)
+        wanted = [(p, ids[p]) for p in paths if p in ids]
+        return dict(
+            zip([p for p, _ in wanted], self.read_blobs([i for _, i in wanted]), strict=True)
+        )
+
+    def read_blobs(self, ids: list[str]) -> list[bytes]:
+        """The contents of git blobs by id, in order, with one ``git cat-file --batch``."""
+        if not ids:
+            return []
+        query = "".join(f"{i}\n" for i in ids).encode()
         try:
             out = subprocess.run(
                 ["git", "-C", str(self.repo.path), "cat-file", "--batch"],
@@ -158,16 +185,16 @@ class HistoryStore:
             raise HistoryError(
                 f"cannot read the history branch in {self.repo.path}: {exc}"
             ) from exc
-        found: dict[str, bytes] = {}
+        found: list[bytes] = []
         pos = 0
-        for path in paths:
+        for oid in ids:
             end = out.index(b"\n", pos)
             header = out[pos:end].split()
             pos = end + 1
-            if len(header) == 2 and header[1] == b"missing":
-                continue
+            if len(header) != 3:
+                raise HistoryError(f"git cat-file cannot read blob {oid} in {self.repo.path}")
             size = int(header[2])
-            found[path] = out[pos : pos + size]
+            found.append(out[pos : pos + size])
             pos += size + 1
         return found
 

@@ -57,6 +57,7 @@ class SiteInputs:
     unsent: Sequence[tuple[str, str]] = ()  # (subject, error) of e-mails that failed
     file_bytes: Mapping[str, int] = field(default_factory=dict)  # input file -> size
     downloads: Mapping[str, tuple[Download, ...]] = field(default_factory=dict)
+    raw_records: Mapping[str, bytes] = field(default_factory=dict)  # as stored in git
     title: str = "wagonyard"
     repo_url: str | None = None
 

@@ -8,20 +8,22 @@ newest input's, and paths of the operator's machine are replaced by names.
 
 from __future__ import annotations
 
-import json
+import multiprocessing as mp
 import os
 import shutil
 import sysconfig
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+
+from jinja2 import Environment
 
 from controller.records import TrainRecord
 from controller.sitegen.assemble import SiteInputs, site_model
 from controller.sitegen.feeds import feeds
 from controller.sitegen.gather import output_path
-from controller.sitegen.model import FOLDERS, Download, download_path
-from controller.sitegen.render import Hide, environment, render_pages
+from controller.sitegen.model import FOLDERS, Download, Site, download_path
+from controller.sitegen.render import Hide, PageJob, environment, page_jobs, renderer
 from controller.sitegen.sources import read_repository
 from controller.workspace import shipped
 
@@ -67,7 +69,7 @@ def build_site(
     base_url: str | None = None,
 ) -> list[Path]:
     """Write the site into ``out_dir``; return the pages written, ``index.html`` first."""
-    files = _train_files(inputs.records, outputs_root, hide)
+    files = _train_files(inputs.records, inputs.raw_records, outputs_root, hide)
     downloads = {
         r.train_id: tuple(
             Download(name, download_path(r.train_id, name), what)
@@ -77,11 +79,10 @@ def build_site(
     }
     site = site_model(replace(inputs, downloads=downloads))
     folder = site_folder()
-    env = environment(folder / "templates", hide)
-    pages = render_pages(site, env)
-    feed_files = feeds(site, base_url)
-    written = write_files(out_dir, ((p, h.encode("utf-8")) for p, h in pages.items()))
-    written_feeds = write_files(out_dir, feed_files.items())
+    jobs = page_jobs(site)
+    _render_all(site, environment(folder / "templates", hide), out_dir, jobs)
+    written = [out_dir / job[0] for job in jobs]
+    written_feeds = write_files(out_dir, feeds(site, base_url).items())
     kept = set(written) | set(written_feeds)
     for train_id, named in files.items():
         for name, (_, source) in named.items():
@@ -90,7 +91,39 @@ def build_site(
             _place(source, target)
     _remove_stale(out_dir, kept)
     shutil.copytree(folder / "assets", out_dir / "assets", dirs_exist_ok=True)
-    return [out_dir / p for p in pages]
+    return written
+
+
+_SHARED: tuple[Site, Environment, Path, list[PageJob]] | None = None
+PARALLEL_FROM = 2000  # pages; below, forking costs more than it saves
+
+
+def _render_share(share: tuple[int, int]) -> None:
+    """In a forked worker: render and write every n-th page job."""
+    assert _SHARED is not None
+    site, env, out_dir, jobs = _SHARED
+    render = renderer(site, env)
+    mine = jobs[share[0] :: share[1]]
+    write_files(out_dir, ((job[0], render(job).encode()) for job in mine))
+
+
+def _render_all(site: Site, env: Environment, out_dir: Path, jobs: list[PageJob]) -> None:
+    """Render and write every page; on big sites in one forked process per core (the site
+    model is shared copy-on-write, each worker writes its own pages)."""
+    global _SHARED
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        render = renderer(site, env)
+        write_files(out_dir, ((job[0], render(job).encode()) for job in jobs))
+        return
+    for job in jobs:  # folders first, so that workers do not race to make them
+        (out_dir / job[0]).parent.mkdir(parents=True, exist_ok=True)
+    _SHARED = (site, env, out_dir, jobs)
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            pool.map(_render_share, [(i, workers) for i in range(workers)])
+    finally:
+        _SHARED = None
 
 
 def _public(text: str, hide: Hide) -> str:
@@ -100,7 +133,7 @@ def _public(text: str, hide: Hide) -> str:
 
 
 def _train_files(
-    records: Sequence[TrainRecord], outputs_root: Path, hide: Hide
+    records: Sequence[TrainRecord], raw: Mapping[str, bytes], outputs_root: Path, hide: Hide
 ) -> dict[str, dict[str, tuple[str, bytes | Path]]]:
     """Per train: file name -> (what it is, its bytes or the file to copy)."""
     out: dict[str, dict[str, tuple[str, bytes | Path]]] = {}
@@ -109,10 +142,10 @@ def _train_files(
         merged = output_path(r, outputs_root)
         if merged is not None and merged.is_file():
             named["AnalysisResults.root"] = ("the merged output", merged)
-        wagons = [w.model_dump(mode="json", exclude={"code_dir"}) for w in r.wagons]
-        named["wagons.json"] = (
-            "the wagons with their frozen configurations",
-            (json.dumps(wagons, indent=1, sort_keys=True) + "\n").encode(),
+        stored = raw.get(r.train_id) or r.model_dump_json(indent=1).encode()
+        named["record.json"] = (
+            "the train record: the wagons' frozen configurations, every job and attempt",
+            _public(stored.decode(), hide).encode(),
         )
         slices = sorted(
             {

@@ -19,6 +19,7 @@ from markupsafe import Markup
 import controller
 from controller.catalog.models import CodeFromPullRequest, CodeFromTag, CodeVersion
 from controller.records import ENDED, FileSlice, JobRecord, TrainRecord
+from controller.sitegen.links import ICONS, helpers
 from controller.sitegen.model import (
     DayStats,
     Histogram,
@@ -33,7 +34,6 @@ from controller.wagontest.judge import Sample
 
 Hide = tuple[tuple[str, str], ...]  # (prefix of this machine, what it is shown as)
 TRAINS_PER_PAGE = 500
-ICONS = {"done": "✓", "warning": "⚠", "failed": "✗", "untested": "○"}
 
 
 def number(value: float | None, digits: int = 4) -> str:
@@ -224,9 +224,12 @@ def environment(templates: Path, hide: Hide = ()) -> Environment:
     return env
 
 
-def render_pages(site: Site, env: Environment) -> dict[str, str]:
-    """Every page of the site as {path relative to the site root: HTML}."""
-    jobs: list[tuple[str, str, str, object]] = [
+PageJob = tuple[str, str, str, object]  # (path, template, nav section, page data)
+
+
+def page_jobs(site: Site) -> list[PageJob]:
+    """Every page of the site: where it goes, its template, its section and its data."""
+    jobs: list[PageJob] = [
         ("index.html", "index.html", "index", None),
         ("analyses.html", "analyses.html", "analyses", None),
         ("wagons.html", "wagons.html", "wagons", None),
@@ -255,10 +258,27 @@ def render_pages(site: Site, env: Environment) -> dict[str, str]:
         (page_path("train", p.summary.train_id), "train.html", "trains", p)
         for p in site.train_pages
     ]
-    pages = {}
-    templates = {name: env.get_template(name) for name in {j[1] for j in jobs}}
-    for path, template, section, page in jobs:
+    return jobs
+
+
+def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
+    """A function rendering one page job of ``site`` to HTML."""
+    env.globals.update(helpers(site))
+    templates: dict[str, Any] = {}
+
+    def render(job: PageJob) -> str:
+        path, template, section, page = job
+        if template not in templates:
+            templates[template] = env.get_template(template)
         root = "../" * path.count("/")
         context = {"site": site, "page": page, "root": root, "section": section}
-        pages[path] = templates[template].render(context)
-    return pages
+        html: str = templates[template].render(context)
+        return html
+
+    return render
+
+
+def render_pages(site: Site, env: Environment) -> dict[str, str]:
+    """Every page of the site as {path relative to the site root: HTML} (small sites, tests)."""
+    render = renderer(site, env)
+    return {job[0]: render(job) for job in page_jobs(site)}

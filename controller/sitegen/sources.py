@@ -83,7 +83,7 @@ def read_repository(
         base = Path(home) if home else repo / ".git" / "wagonyard"
         outputs_root = (base if base.is_absolute() else repo / base) / "outputs"
     store = HistoryStore(repo, config.history.branch)
-    records, tests, unsent = _history(store, warnings)
+    records, raw, tests, unsent = _history(store, warnings)
     changes = parse_log(
         _git(
             repo,
@@ -112,6 +112,7 @@ def read_repository(
         tests=tests,
         changes=changes,
         unsent=unsent,
+        raw_records=raw,
         file_bytes=_input_sizes(records),
         title=config.site.title,
         repo_url=config.site.repo_url,
@@ -126,25 +127,29 @@ def _config_file(repo: Path, commit: str) -> list[str]:
 
 def _history(
     store: HistoryStore, warnings: list[str]
-) -> tuple[list[TrainRecord], list[TestRun], list[tuple[str, str]]]:
+) -> tuple[list[TrainRecord], dict[str, bytes], list[TestRun], list[tuple[str, str]]]:
     tip = store.tip()
     if tip is None:
-        return [], [], []
-    paths = store.files("", at=tip)
+        return [], {}, [], []
+    ids = store.blob_ids(tip)
     wanted = [
         p
-        for p in paths
+        for p in ids
         if (p.startswith("trains/") and p.endswith("/record.json"))
         or (p.startswith("wagon-tests/") and p.endswith("/report.json"))
         or p.startswith("notifications/")
     ]
     records: list[TrainRecord] = []
+    raw: dict[str, bytes] = {}
     tests: list[TestRun] = []
     unsent: list[tuple[str, str]] = []
-    for path, blob in store.read_many(wanted, at=tip).items():
+    blobs = store.read_blobs([ids[p] for p in wanted])
+    for path, blob in zip(wanted, blobs, strict=True):
         try:
             if path.startswith("trains/"):
-                records.append(TrainRecord.model_validate_json(blob))
+                record = TrainRecord.model_validate_json(blob)
+                records.append(record)
+                raw[record.train_id] = blob
             elif path.startswith("wagon-tests/"):
                 report = TestReport.model_validate_json(blob)
                 tests += [
@@ -158,7 +163,7 @@ def _history(
         except (ValidationError, ValueError) as exc:
             first = str(exc).splitlines()[0]
             warnings.append(f"{store.branch}:{path} cannot be read ({first}); left out of the site")
-    return records, tests, unsent
+    return records, raw, tests, unsent
 
 
 def _unsent(blob: bytes) -> list[tuple[str, str]]:

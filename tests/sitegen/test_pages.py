@@ -140,7 +140,7 @@ def test_a_train_offers_its_output_and_what_reproduces_it(built: BuiltSite) -> N
     ).read_bytes()
     assert "wagonyard run --dataset cms-2010-dimuon" in (files / "reproduce.sh").read_text()
     assert "uproot-Zmumu.root\t800\t1600" in (files / "inputs.txt").read_text()
-    assert '"config_hash"' in (files / "wagons.json").read_text()
+    assert '"config_hash"' in (files / "record.json").read_text()  # the frozen configurations
     # per-wagon usage: light wagons in ms or s, output bytes read from the file
     assert "Output in the file" in p.text and "900 ms" in p.text
     assert not (built.out / "files" / GONE / "AnalysisResults.root").exists()

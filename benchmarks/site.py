@@ -1,0 +1,203 @@
+"""How long ``wagonyard site build`` takes on a big repository (target: under 60 s).
+
+A generated git repository (written with ``git fast-import``): 10,000 wagons in 1,000 analyses
+(500 members, 10 groups) enabled on 20 datasets, and a history branch with 100,000 train records
+(8 wagons and 4 jobs each, over 200 days; most done, some failed, a few running) and 200
+wagon-test reports (20,000 wagon tests with their memory samples). Timed, end to end in this
+process: a first build into an empty folder, then a rebuild of the same inputs (which rewrites
+nothing). Also prints the size of the biggest pages, to show they stay usable.
+
+    python3 benchmarks/site.py [--wagons 10000] [--trains 100000] [--keep /tmp/wy-site-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from controller.sitegen.build import build_from_repository
+
+NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+TARGET_S = 60.0
+WAGONS_PER_ANALYSIS = 10
+DATASETS = 20
+GROUPS = ("EW", "HIGGS", "TOP", "BPH", "SUSY", "EXO", "HIN", "JME", "MUO", "TRK")
+
+
+def _blob(out: list[bytes], path: str, data: bytes) -> None:
+    out.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+
+
+def catalog_files(analyses: int, rng: random.Random) -> dict[str, bytes]:
+    example = Path(__file__).resolve().parents[1] / "catalog"
+    files: dict[str, bytes] = {
+        "catalog/runlists/run2010b-dimuon.yaml": (
+            example / "runlists/run2010b-dimuon.yaml"
+        ).read_bytes()
+    }
+    template = (example / "datasets/cms-2010-dimuon.yaml").read_text()
+    for d in range(DATASETS):
+        text = template.replace("name: cms-2010-dimuon", f"name: ds-{d:02d}")
+        files[f"catalog/datasets/ds-{d:02d}.yaml"] = text.encode()
+    for a in range(analyses):
+        name = f"ana-{a:04d}"
+        members = sorted({f"analyst-{rng.randrange(500):03d}" for _ in range(2)})
+        files[f"catalog/analyses/{name}/analysis.yaml"] = (
+            f"name: {name}\ntitle: Analysis number {a}\ngroup: {GROUPS[a % len(GROUPS)]}\n"
+            f"members: [{', '.join(members)}]\n"
+        ).encode()
+        for w in range(WAGONS_PER_ANALYSIS):
+            ds = sorted({rng.randrange(DATASETS) for _ in range(2)})
+            enabled = "".join(f"  - dataset: ds-{d:02d}\n" for d in ds)
+            files[f"catalog/analyses/{name}/wagons/w{w}.yaml"] = (
+                f"name: w{w}\ntask: tasks:DimuonMass\nconfig:\n  bins: {40 + w}\n"
+                f"enabled:\n{enabled}"
+            ).encode()
+    return files
+
+
+def record(i: int, rng: random.Random, analyses: int) -> tuple[str, bytes]:
+    created = NOW - timedelta(minutes=i * 200 * 24 * 60 / 100_000 + rng.random())
+    ds = f"ds-{rng.randrange(DATASETS):02d}"
+    train_id = f"{ds}-{created:%Y%m%d-%H%M%S}-{i:06x}"
+    state = "running" if i < 20 else ("failed" if rng.random() < 0.05 else "done")
+    finished = None if state == "running" else created + timedelta(minutes=rng.randrange(10, 300))
+    refs = [
+        f"ana-{rng.randrange(analyses):04d}/w{rng.randrange(WAGONS_PER_ANALYSIS)}" for _ in range(8)
+    ]
+    wagons = [
+        {"ref": r, "directory": r, "task": "tasks:DimuonMass", "config": {"bins": 60},
+         "config_hash": f"{hash(r) & 0xFFFFFFFF:08x}", "enabled": True}
+        for r in refs
+    ]  # fmt: skip
+    jobs = []
+    for j in range(4):
+        start = created + timedelta(seconds=30)
+        job_state = (
+            "running"
+            if state == "running"
+            else ("failed" if state == "failed" and j == 3 else "done")
+        )
+        attempt = {"number": 1, "state": job_state, "exit_code": 0 if job_state == "done" else None,
+                   "host": f"wn{j:02d}", "started": start.isoformat(),
+                   "finished": finished.isoformat() if finished else None}  # fmt: skip
+        files = [{"path": f"/data/{ds}/f{j}.root", "entry_start": 0, "entry_stop": 100_000}]
+        report = None
+        if job_state == "done":
+            report = {"job": f"{train_id}-j{j:04d}", "events": 100_000, "files": files,
+                      "wagons": [], "wall_s": 300.0, "cpu_s": 280.0, "max_rss_mb": 900.0,
+                      "output": "x", "output_bytes": 200_000}  # fmt: skip
+        jobs.append({"index": j, "name": f"{train_id}-j{j:04d}", "files": files,
+                     "state": job_state, "attempts": [attempt], "report": report})  # fmt: skip
+    rec = {
+        "train_id": train_id, "dataset": ds, "catalog_commit": "0" * 40, "backend": "slurm",
+        "state": state, "created": created.isoformat(),
+        "finished": finished.isoformat() if finished else None, "wagons": wagons, "jobs": jobs,
+        "events_processed": 400_000 if state == "done" else 0,
+        "wagon_usage": [{"directory": r, "cpu_s": 100.0 + k, "events": 400_000,
+                         "output_bytes": 20_000} for k, r in enumerate(refs)],
+        "output": {"path": f"{train_id}/AnalysisResults.root", "sha256": "0" * 64,
+                   "bytes": 1_000_000, "events": 400_000} if state == "done" else None,
+    }  # fmt: skip
+    return train_id, json.dumps(rec).encode()
+
+
+def report(n: int, cases: list[tuple[str, str]], rng: random.Random) -> tuple[str, bytes]:
+    created = NOW - timedelta(days=n % 30, minutes=n)
+    test_id = f"test-{created:%Y%m%d-%H%M%S}-{n:04d}"
+    by_ds: dict[str, list[dict[str, object]]] = {}
+    for ref, ds in cases:
+        status = rng.choice(("done",) * 18 + ("warning", "failed"))
+        samples = [{"t": 0.1 * k, "rss_mb": 150.0 + k, "pss_mb": 120.0 + k, "cpu_s": 0.09 * k,
+                    "events": 100 * k} for k in range(20)]  # fmt: skip
+        by_ds.setdefault(ds, []).append(
+            {
+                "kind": "wagon",
+                "name": ref,
+                "dataset": ds,
+                "status": status,
+                "reasons": [] if status == "done" else ["CPU per event above the limit"],
+                "figures": {"events": 2000, "cpu_ms_per_event": rng.random()},
+                "samples": samples,
+            }  # fmt: skip
+        )
+    doc = {"test_id": test_id, "created": created.isoformat(), "catalog_commit": "0" * 40,
+           "selected": {}, "datasets": [{"dataset": d, "cases": c} for d, c in by_ds.items()]}  # fmt: skip
+    return test_id, json.dumps(doc).encode()
+
+
+def generate(repo: Path, wagons: int, trains: int) -> None:
+    rng = random.Random(7)
+    analyses = wagons // WAGONS_PER_ANALYSIS
+    subprocess.run(["git", "init", "-q", "--initial-branch=main", str(repo)], check=True)
+    stream: list[bytes] = []
+    stamp = f"wagonyard <bench@example.org> {int(NOW.timestamp())} +0000"
+    stream.append(
+        f"commit refs/heads/main\ncommitter {stamp}\ndata 16\nImport catalog\n\n".encode()
+    )
+    files = catalog_files(analyses, rng)
+    for path, data in files.items():
+        _blob(stream, path, data)
+    stream.append(
+        f"commit refs/heads/wagonyard/history\ncommitter {stamp}\ndata 7\nRecord\n".encode()
+    )
+    for i in range(trains):
+        train_id, data = record(i, rng, analyses)
+        _blob(stream, f"trains/{train_id}/record.json", data)
+    cases = [
+        (f"ana-{a:04d}/w{w}", f"ds-{d:02d}")
+        for a in range(analyses)
+        for w in range(WAGONS_PER_ANALYSIS)
+        for d in (rng.randrange(DATASETS),)
+    ]
+    for n in range(0, len(cases), 100):
+        test_id, data = report(n // 100, cases[n : n + 100], rng)
+        _blob(stream, f"wagon-tests/{test_id}/report.json", data)
+    stream.append(b"\n")
+    subprocess.run(
+        ["git", "-C", str(repo), "fast-import", "--quiet"], input=b"".join(stream), check=True
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wagons", type=int, default=10_000)
+    parser.add_argument("--trains", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="build here and keep the repository and site")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="wy-site-bench-"))
+    repo, out = base / "repo", base / "public"
+    if not (repo / ".git").exists():
+        t0 = time.perf_counter()
+        generate(repo, args.wagons, args.trains)
+        print(f"generated {args.wagons:,} wagons and {args.trains:,} train records in "
+              f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+    t0 = time.perf_counter()
+    pages, warnings = build_from_repository(repo, out, base / "outputs")
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    build_from_repository(repo, out, base / "outputs")
+    again = time.perf_counter() - t0
+    files = [p for p in out.rglob("*") if p.is_file()]
+    biggest = sorted(files, key=lambda p: p.stat().st_size, reverse=True)[:3]
+    print(f"site build: {len(pages):,} pages, {len(files):,} files, "
+          f"{sum(p.stat().st_size for p in files) / 1e9:.2f} GB")  # fmt: skip
+    for p in biggest:
+        print(f"  biggest: {p.relative_to(out)} {p.stat().st_size / 1e6:.1f} MB")
+    for w in warnings[:3]:
+        print(f"  warning: {w}")
+    verdict = "PASS" if first < TARGET_S else "FAIL"
+    print(f"first build {first:.1f} s (target < {TARGET_S:.0f} s): {verdict}")
+    print(f"rebuild of the same inputs {again:.1f} s ({again / first:.2f} of the first)")
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
