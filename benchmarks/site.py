@@ -126,7 +126,7 @@ def report(n: int, cases: list[tuple[str, str]], rng: random.Random) -> tuple[st
                 "reasons": [] if status == "done" else ["CPU per event above the limit"],
                 "figures": {"events": 2000, "cpu_ms_per_event": rng.random()},
                 "samples": samples,
-            }  # fmt: skip
+            }
         )
     doc = {"test_id": test_id, "created": created.isoformat(), "catalog_commit": "0" * 40,
            "selected": {}, "datasets": [{"dataset": d, "cases": c} for d, c in by_ds.items()]}  # fmt: skip
