@@ -86,7 +86,8 @@ class Notifications(_Model):
         description="An analysis member's address, from their GitHub login.",
     )
     site_url: str | None = Field(
-        None, description="The status site's address, for links to a train's page."
+        None,
+        description="The status site's address, for links to a train's page; default site.url.",
     )
 
 

@@ -261,7 +261,10 @@ class Executor:
 
     def do_notify(self, action: Action) -> None:
         assert action.notice is not None
-        settings = self.ctx.config.notifications
+        config = self.ctx.config
+        settings = config.notifications  # links go to site.url unless the mail has its own
+        if settings.site_url is None and config.site.url:
+            settings = settings.model_copy(update={"site_url": config.site.url})
         catalog = self.main.catalog
         if action.train:
             record = self.history.records[action.train]

@@ -79,9 +79,9 @@
       svg.appendChild(el("path", {d: "M" + L + "," + y + "H" + (W - R), stroke: "#e5e7eb"}));
       svg.appendChild(el("text", {x: L - 6, y: y, dy: "0.32em", "text-anchor": "end"}, String(+v.toPrecision(3))));
     }
-    for (let i = 0; i <= 4; i++) {
-      const v = (xMax * i) / 4, x = px(v);
-      svg.appendChild(el("text", {x: x, y: H - B + 16, "text-anchor": "middle"}, String(+v.toPrecision(3))));
+    const xStep = niceMax(xMax / 5);
+    for (let v = 0; v <= xMax * 1.0001; v += xStep) {
+      svg.appendChild(el("text", {x: px(v), y: H - B + 16, "text-anchor": "middle"}, String(+v.toPrecision(3))));
     }
     svg.appendChild(el("path", {d: "M" + L + "," + T + "V" + (H - B) + "H" + (W - R), fill: "none", stroke: "#333"}));
     svg.appendChild(el("text", {x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle"}, "time (s)"));
