@@ -23,7 +23,7 @@ from controller.sitegen.assemble import SiteInputs, site_model
 from controller.sitegen.feeds import feeds
 from controller.sitegen.gather import output_path
 from controller.sitegen.model import FOLDERS, Download, Site, download_path
-from controller.sitegen.render import Hide, PageJob, environment, page_jobs, renderer
+from controller.sitegen.render import Hide, PageJob, environment, page_jobs, public, renderer
 from controller.sitegen.sources import read_repository
 from controller.workspace import shipped
 
@@ -126,12 +126,6 @@ def _render_all(site: Site, env: Environment, out_dir: Path, jobs: list[PageJob]
         _SHARED = None
 
 
-def _public(text: str, hide: Hide) -> str:
-    for prefix, label in hide:
-        text = text.replace(prefix, label)
-    return text
-
-
 def _train_files(
     records: Sequence[TrainRecord], raw: Mapping[str, bytes], outputs_root: Path, hide: Hide
 ) -> dict[str, dict[str, tuple[str, bytes | Path]]]:
@@ -145,7 +139,7 @@ def _train_files(
         stored = raw.get(r.train_id) or r.model_dump_json(indent=1).encode()
         named["record.json"] = (
             "the train record: the wagons' frozen configurations, every job and attempt",
-            _public(stored.decode(), hide).encode(),
+            public(stored.decode(), hide).encode(),
         )
         slices = sorted(
             {
@@ -156,7 +150,7 @@ def _train_files(
         )
         named["inputs.txt"] = (
             "the input files (path, first entry, end entry)",
-            _public("".join(line + "\n" for line in slices), hide).encode(),
+            public("".join(line + "\n" for line in slices), hide).encode(),
         )
         named["reproduce.sh"] = ("the commands that run it again", _reproduce(r).encode())
         out[r.train_id] = named

@@ -493,3 +493,8 @@ def _fill(
     for n in notices:
         files[f"notifications/{n.key}.json"] = n.model_dump_json().encode()
     store.commit(files, "Record the trains and tests")
+
+
+def built_page(built: BuiltSite, relative: str) -> Page:
+    """A page of the shared built site, as a test looks at it."""
+    return read_page((built.out / relative).read_text(encoding="utf-8"))

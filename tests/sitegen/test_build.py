@@ -21,7 +21,6 @@ from tests.sitegen.helpers import (
     GONE,
     T0,
     BuiltSite,
-    Page,
     build_records,
     dimuon_events,
     dimuon_mass,
@@ -30,10 +29,9 @@ from tests.sitegen.helpers import (
     write_output,
     zmumu_histograms,
 )
-
-
-def page(built: BuiltSite, relative: str) -> Page:
-    return read_page((built.out / relative).read_text(encoding="utf-8"))
+from tests.sitegen.helpers import (
+    built_page as page,
+)
 
 
 def test_every_object_gets_a_page_and_the_assets_are_copied(built: BuiltSite) -> None:

@@ -24,7 +24,6 @@ from tests.sitegen.helpers import (
     GONE,
     T0,
     BuiltSite,
-    Page,
     build_records,
     done_record,
     failed_record,
@@ -34,12 +33,11 @@ from tests.sitegen.helpers import (
     write_output,
     zmumu_histograms,
 )
+from tests.sitegen.helpers import (
+    built_page as page,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def page(built: BuiltSite, relative: str) -> Page:
-    return read_page((built.out / relative).read_text(encoding="utf-8"))
 
 
 def test_wagon_page_shows_its_tests_history_trains_and_changes(built: BuiltSite) -> None:
