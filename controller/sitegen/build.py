@@ -216,12 +216,12 @@ def _remove_stale(out_dir: Path, keep: set[Path]) -> None:
     for page in out_dir.glob("trains-*.html"):
         if page not in keep:
             page.unlink()
+    kept = {str(p) for p in keep}
     for folder in GENERATED_FOLDERS:
-        base = out_dir / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*"), reverse=True):
-            if path.is_file() and path not in keep:
-                path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        for here, _, names in os.walk(out_dir / folder, topdown=False):
+            for name in names:
+                path = os.path.join(here, name)
+                if path not in kept:
+                    os.unlink(path)
+            if not os.listdir(here):
+                os.rmdir(here)
