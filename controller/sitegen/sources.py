@@ -57,7 +57,7 @@ def read_repository(
     warnings: list[str] = []
     work_config = load_config(repo)
     branch = work_config.controller.main
-    main = GitRepo(repo).rev(branch)
+    main = _branch_tip(repo, branch, warnings)
     if main is None:
         raise WagonyardError(
             f"{repo} has no branch '{branch}' (controller.main in wagonyard.yaml); "
@@ -83,7 +83,8 @@ def read_repository(
         base = Path(home) if home else repo / ".git" / "wagonyard"
         outputs_root = (base if base.is_absolute() else repo / base) / "outputs"
     store = HistoryStore(repo, config.history.branch)
-    records, raw, tests, unsent = _history(store, warnings)
+    tip = _branch_tip(repo, config.history.branch, warnings)
+    records, raw, tests, unsent = _history(store, tip, warnings)
     changes = parse_log(
         _git(
             repo,
@@ -99,7 +100,6 @@ def read_repository(
         ).decode("utf-8", errors="replace")
     )
     times = [_commit_time(repo, main)]
-    tip = store.tip()
     if tip is not None:
         times.append(_commit_time(repo, tip))
     outputs = {r.train_id: read_train_output(r, outputs_root) for r in records}
@@ -125,10 +125,23 @@ def _config_file(repo: Path, commit: str) -> list[str]:
     return ["wagonyard.yaml"] if listed.strip() else []
 
 
+def _branch_tip(repo: Path, branch: str, warnings: list[str]) -> str | None:
+    """The branch's commit; in a clone that only fetched it (a CI checkout), the remote's."""
+    git = GitRepo(repo)
+    local = git.rev(f"refs/heads/{branch}")
+    if local is not None:
+        return local
+    for remote in git.git("remote").split():
+        found = git.rev(f"refs/remotes/{remote}/{branch}")
+        if found is not None:
+            warnings.append(f"no local branch {branch}: read {remote}/{branch}")
+            return found
+    return None
+
+
 def _history(
-    store: HistoryStore, warnings: list[str]
+    store: HistoryStore, tip: str | None, warnings: list[str]
 ) -> tuple[list[TrainRecord], dict[str, bytes], list[TestRun], list[tuple[str, str]]]:
-    tip = store.tip()
     if tip is None:
         return [], {}, [], []
     ids = store.blob_ids(tip)

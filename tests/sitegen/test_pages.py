@@ -226,3 +226,15 @@ def test_site_build_command(built: BuiltSite, tmp_path: Path, wagonyard: Any) ->
     assert "Traceback" not in missing.output
     serve = wagonyard("site", "serve", "--dir", str(tmp_path / "nope"))
     assert serve.code == 1 and "holds no built site" in serve.output
+
+
+def test_a_fresh_clone_builds_from_the_remote_history(tmp_path: Path, built: BuiltSite) -> None:
+    """A CI checkout has main and only origin's history branch: the site reads that."""
+    from tests.gitrepo import git
+
+    assert built.repo is not None
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(built.repo), str(clone))
+    pages, warnings = build_from_repository(clone, tmp_path / "site", built.outputs_root)
+    assert warnings == ["no local branch wagonyard/history: read origin/wagonyard/history"]
+    assert (tmp_path / "site" / "trains" / f"{DONE}.html") in pages
