@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from controller import __version__
+from controller.cmd_author import analysis_command, wagon_command
 from controller.cmd_catalog import schema_command, validate_command
 from controller.cmd_reconcile import history_command, reconcile_command, status_command
 from controller.cmd_site import site_command
@@ -49,6 +50,8 @@ for command in (
     status_command,
     history_command,
     site_command,
+    analysis_command,
+    wagon_command,
 ):
     cli.add_command(command)
 

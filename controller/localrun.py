@@ -29,13 +29,20 @@ def run_local(
     step: int = 100_000,
     on_start: Callable[[int], None] | None = None,
     on_chunk: Callable[[Chunk], None] | None = None,
+    slices: list[FileSlice] | None = None,
 ) -> JobReport:
-    """Run the train; ``on_start`` gets the total number of events before the first chunk."""
+    """Run the train; ``on_start`` gets the total number of events before the first chunk.
+    ``slices``: these parts of files instead of the dataset's files (a test sample)."""
     instances = plan_train(catalog, dataset, wagons)
     ds = catalog.datasets[dataset].model
-    files = input_files(catalog, ds, data_root, count=True)[:max_files]
+    if slices is None:
+        files = input_files(catalog, ds, data_root, count=True)[:max_files]
+        slices = [FileSlice(path=f.path, storage_element=f.storage_element) for f in files]
+        total = sum(f.entries or 0 for f in files)
+    else:
+        total = sum((s.entry_stop or 0) - s.entry_start for s in slices)
     if on_start is not None:
-        on_start(sum(f.entries or 0 for f in files))
+        on_start(total)
     now = datetime.now(UTC)
     spec = JobSpec(
         name=f"{dataset}-local-{now:%Y%m%d-%H%M%S}",
@@ -45,7 +52,7 @@ def run_local(
         dataset=dataset,
         tree=ds.tree,
         wagons=[w.describe() for w in load_wagons(catalog.root, instances)],
-        slices=[FileSlice(path=f.path, storage_element=f.storage_element) for f in files],
+        slices=slices,
         output_dir=str(output_dir),
         step=step,
         skip_bad_files=ds.splitting.skip_bad_files,

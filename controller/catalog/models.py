@@ -132,6 +132,16 @@ class Enabled(_Model):
     )
 
 
+class ClonedFrom(_Model):
+    """Where a wagon was cloned from (``wagonyard wagon clone``)."""
+
+    wagon: WagonRef = Field(description="The wagon it was copied from, 'analysis/wagon'.")
+    commit: str = Field(
+        pattern=r"^([0-9a-f]{7,64}|working-tree)$",
+        description="The repository's commit it was copied at ('working-tree' if uncommitted).",
+    )
+
+
 class Wagon(_Model):
     """A wagon: an analysis task with its configuration, enabled on some datasets."""
 
@@ -175,6 +185,9 @@ class Wagon(_Model):
         default_factory=list, description="The datasets the wagon runs on."
     )
     description: str = Field("", max_length=20_000, description="What the wagon computes.")
+    cloned_from: ClonedFrom | None = Field(
+        None, description="Set by 'wagonyard wagon clone': the wagon and commit it copies."
+    )
 
 
 # --------------------------------------------------------------------------- dataset

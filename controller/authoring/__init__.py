@@ -1,0 +1,1 @@
+"""The analysts' commands: create, clone, enable and try wagons without hand-editing YAML."""
