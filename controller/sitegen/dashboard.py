@@ -105,9 +105,11 @@ def dashboard(
     usage: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # group -> trains, cpu
     for t in trains:
         r = t.record
-        if r.finished is None or r.state not in ENDED or r.finished < since or r.finished > now:
+        if r.finished is None or r.state not in ENDED or r.finished < since:
             continue
-        day = days.get(r.finished.date().isoformat())
+        # a record's times have microseconds, commits whole seconds: a train that finished in
+        # the last second before the site's time counts on the site's day
+        day = days.get(min(r.finished, now + timedelta(seconds=1)).date().isoformat())
         if day is None:
             continue
         day[0] += 1

@@ -238,3 +238,16 @@ def test_a_fresh_clone_builds_from_the_remote_history(tmp_path: Path, built: Bui
     pages, warnings = build_from_repository(clone, tmp_path / "site", built.outputs_root)
     assert warnings == ["no local branch wagonyard/history: read origin/wagonyard/history"]
     assert (tmp_path / "site" / "trains" / f"{DONE}.html") in pages
+
+
+def test_a_train_finished_in_the_sites_last_second_counts(catalog: Catalog) -> None:
+    """Commits have whole seconds and records microseconds: a train recorded as finished
+    0.7 s after the site's time (its commit's second) still counts in the last 7 days."""
+    from controller.sitegen.dashboard import dashboard
+    from controller.sitegen.model import summarize
+
+    record = failed_record(catalog, FAILED, T0)
+    now = record.finished.replace(microsecond=0) if record.finished else T0
+    record.finished = now + timedelta(milliseconds=700)
+    board = dashboard(catalog, [summarize(record)], [], [], now)
+    assert board.week_trains == 1 and board.days[-1].trains == 1
