@@ -1,0 +1,147 @@
+"""One train's page as data: its per-wagon usage (CPU from the jobs, memory from each wagon's
+test, bytes from the output file), variants side by side, the comparison with the previous
+train on the dataset, how many attempts moved when locality was relaxed. Pure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from controller.catalog.catalog import Catalog
+from controller.records import TrainRecord
+from controller.sitegen.model import (
+    Comparison,
+    Download,
+    Hist1D,
+    TestRun,
+    TrainOutput,
+    TrainPage,
+    TrainSummary,
+    UsageRow,
+    VariantRow,
+)
+
+MISSING = TrainOutput(path="", problem="the site generator was given no output for this train")
+
+
+def _usage(
+    record: TrainRecord,
+    output: TrainOutput,
+    cpu_limit_ms: float | None,
+    tests: Mapping[tuple[str, str], list[TestRun]],
+) -> tuple[UsageRow, ...]:
+    in_file = {w.directory: w.file_bytes for w in output.wagons} if not output.problem else {}
+    wagons = {w.directory: w for w in record.wagons}
+    rows = []
+    for u in record.wagon_usage:
+        per_event = 1000.0 * u.cpu_s / u.events if u.events else None
+        over = per_event is not None and cpu_limit_ms is not None and per_event > cpu_limit_ms
+        w = wagons.get(u.directory)
+        ref = w.ref if w else u.directory
+        pss = rss = None
+        for t in tests.get((record.dataset, ref), []):
+            if w is None or not w.version or t.case.version == w.version:
+                if t.case.delta is not None and t.case.figures is not None:
+                    pss, rss = t.case.delta.max_pss_mb, t.case.figures.max_rss_mb
+                break
+        rows.append(
+            UsageRow(
+                u.directory,
+                ref,
+                w.variant if w else None,
+                u.cpu_s,
+                u.events,
+                in_file.get(u.directory),
+                per_event,
+                over,
+                pss,
+                rss,
+            )
+        )
+    return tuple(rows)
+
+
+def _variants(
+    record: TrainRecord, output: TrainOutput
+) -> tuple[tuple[str, tuple[VariantRow, ...]], ...]:
+    by_dir = {w.directory: w for w in output.wagons}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for w in record.wagons:
+        groups[w.ref].append(w.directory)
+    out = []
+    for ref, dirs in groups.items():
+        if len(dirs) < 2:
+            continue
+        names: list[str] = []
+        for d in dirs:
+            for h in by_dir[d].histograms if d in by_dir else ():
+                if h.name not in names:
+                    names.append(h.name)
+        rows = tuple(
+            VariantRow(
+                name,
+                tuple(
+                    (d, next((h for h in by_dir[d].histograms if h.name == name), None))
+                    if d in by_dir
+                    else (d, None)
+                    for d in dirs
+                ),
+            )
+            for name in names
+        )
+        out.append((ref, rows))
+    return tuple(out)
+
+
+def _comparison(output: TrainOutput, before: TrainOutput | None) -> tuple[Comparison, ...]:
+    if before is None or before.problem or output.problem:
+        return ()
+    old = {(w.directory, h.name): h for w in before.wagons for h in w.histograms}
+    rows = []
+    for w in output.wagons:
+        for h in w.histograms:
+            b = old.get((w.directory, h.name))
+            mean = h.mean if isinstance(h, Hist1D) else h.mean_x
+            b_mean = (b.mean if isinstance(b, Hist1D) else b.mean_x) if b is not None else None
+            rows.append(
+                Comparison(w.directory, h.name, h.entries, b.entries if b else None, mean, b_mean)
+            )
+    return tuple(rows)
+
+
+def train_page(
+    catalog: Catalog,
+    summary: TrainSummary,
+    outputs: Mapping[str, TrainOutput],
+    previous: TrainSummary | None,
+    tests: Mapping[tuple[str, str], list[TestRun]],
+    downloads: tuple[Download, ...],
+) -> TrainPage:
+    record = summary.record
+    output = outputs.get(record.train_id, MISSING)
+    ds = catalog.datasets.get(record.dataset)
+    limit = ds.model.limits.cpu_ms_per_event if ds else None
+    present = {w.directory for w in output.wagons}
+    missing = tuple(w.directory for w in record.wagons if w.directory not in present)
+    moved = 0
+    if record.locality_relaxed_at is not None:
+        at = record.locality_relaxed_at
+        moved = sum(
+            1
+            for j in record.jobs
+            for a in j.attempts
+            if a.state == "moved" or (a.started is not None and a.started > at and a.number > 1)
+        )
+    before = outputs.get(previous.train_id) if previous else None
+    return TrainPage(
+        summary,
+        _usage(record, output, limit, tests),
+        output,
+        missing if not output.problem else (),
+        _variants(record, output),
+        previous,
+        _comparison(output, before),
+        downloads,
+        moved,
+    )
