@@ -108,7 +108,9 @@ def test_injected_failures_are_recovered_and_every_attempt_recorded(tmp_path: Pa
     TrainRecord.model_validate_json(record.model_dump_json())  # the record round-trips
     # merged on the grid in stages: two groups of two jobs, then the final merge
     stages = [(m.stage, m.state, m.events) for m in record.merges]
-    assert stages == [("group", "done", 1200), ("group", "done", 1104), ("final", "done", 2304)]
+    # (a group is merged as soon as its jobs are done: the two groups may come in either order)
+    assert sorted(stages[:2]) == [("group", "done", 1104), ("group", "done", 1200)]
+    assert stages[2:] == [("final", "done", 2304)]
     assert all(m.attempts and m.attempts[-1].exit_code == 0 for m in record.merges)
 
 
