@@ -16,6 +16,7 @@ from tests.conftest import CliResult
 from tests.gitrepo import REPO_CATALOG, git
 
 Run = Callable[..., CliResult]
+pytestmark = pytest.mark.slow  # each edit validates the catalog with its task imports (~5 s)
 
 
 @pytest.fixture
