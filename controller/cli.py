@@ -17,6 +17,7 @@ import click
 
 from controller import __version__
 from controller.cmd_catalog import schema_command, validate_command
+from controller.cmd_github import codeowners_command, github_group
 from controller.cmd_reconcile import history_command, reconcile_command, status_command
 from controller.cmd_site import site_command
 from controller.cmd_train import (
@@ -49,6 +50,8 @@ for command in (
     status_command,
     history_command,
     site_command,
+    github_group,
+    codeowners_command,
 ):
     cli.add_command(command)
 
