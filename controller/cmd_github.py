@@ -24,9 +24,10 @@ repo_option = click.option(
 
 
 def _members(repo: Path) -> dict[str, list[str]]:
-    from controller.catalog.loader import load_valid_catalog
+    """Each valid analysis's members; the tasks are not imported (ownership needs no code)."""
+    from controller.catalog.loader import scan_catalog
 
-    catalog = load_valid_catalog(repo / "catalog", repo)
+    catalog = scan_catalog(repo / "catalog", repo, tasks=False).catalog
     return {name: list(e.model.members) for name, e in catalog.analyses.items()}
 
 
