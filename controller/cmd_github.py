@@ -31,6 +31,15 @@ def _members(repo: Path) -> dict[str, list[str]]:
     return {name: list(e.model.members) for name, e in catalog.analyses.items()}
 
 
+def _same_head(number: int, actual: str, expected: str | None) -> None:
+    if expected is not None and actual != expected.strip():
+        raise UntrustedInputError(
+            f"pull request #{number} has head {actual[:10]}, but the workflow ran on "
+            f"{expected.strip()[:10]}: the artifact names another pull request (or a newer push "
+            "came in); refused, nothing was posted"
+        )
+
+
 @click.group("github")
 def github_group() -> None:
     """Report to pull requests on GitHub and check their reviews (needs github: in wagonyard.yaml)."""
@@ -67,12 +76,7 @@ def report_command(pr_text: str, report_path: Path, head: str | None, repo: Path
     config = load_config(repo)
     session = connect(config.github, token_from(config.github))
     actual = head_of(session, number)
-    if head is not None and actual != head.strip():
-        raise UntrustedInputError(
-            f"pull request #{number} has head {actual[:10]}, but the tests ran on "
-            f"{head.strip()[:10]}: the artifact names another pull request (or a newer push "
-            "came in); refused, nothing was posted"
-        )
+    _same_head(number, actual, head)
     done, comment_id = upsert_comment(session, number, comment_body(report, config.site.url))
     check = wagon_tests_check(report)
     post_check(session, actual, check)
@@ -82,8 +86,9 @@ def report_command(pr_text: str, report_path: Path, head: str | None, repo: Path
 
 @github_group.command("review-check")
 @click.option("--pr", "pr_text", required=True, help="The pull request's number.")
+@click.option("--head", default=None, help="Refuse unless the pull request's head is this commit.")
 @repo_option
-def review_check_command(pr_text: str, repo: Path) -> None:
+def review_check_command(pr_text: str, head: str | None, repo: Path) -> None:
     """Check that every changed part of the catalog is approved by its owners; post a check run."""
     from controller.github.artifact import pull_request_number
     from controller.github.checks import REVIEWS, CheckResult
@@ -97,6 +102,7 @@ def review_check_command(pr_text: str, repo: Path) -> None:
     members = _members(repo)
     session = connect(settings, token_from(settings))
     pull = read_pull_request(session, number)
+    _same_head(number, pull.head, head)
     owners = Owners(members, settings.operators_team, settings.data_quality_team)
     teams = {
         t
