@@ -118,12 +118,17 @@ def review_check_command(pr_text: str, head: str | None, repo: Path) -> None:
     rules = rules_for(pull.changed, owners)
     approved = approvers(pull.reviews, pull.author)
     lacking = missing(rules, approved)
-    lines = [
-        f"- {'❌' if r in lacking else '✅'} **{r.what}** "
-        + (f"needs an approval from {r.who}" if r in lacking else f"approved ({r.who})")
-        + f" other than the author @{pull.author}"
-        for r in rules
-    ]
+    lines = []
+    for rule in rules:
+        by = sorted(rule.approvers & approved)
+        if by:
+            names = ", ".join(f"@{b}" for b in by)
+            lines.append(f"- ✅ **{rule.what}**: approved by {names} ({rule.who})")
+        else:
+            lines.append(
+                f"- ❌ **{rule.what}**: needs an approval from {rule.who}, other than the "
+                f"author @{pull.author}"
+            )
     if not rules:
         summary = "No catalog part with an owner is changed: no approval is required here."
     else:

@@ -10,7 +10,7 @@ import pytest
 from controller.github import client
 from controller.github.approvals import GitHubApprovals
 from controller.github.client import Session
-from tests.conftest import CliResult
+from tests.conftest import REPO, CliResult
 from tests.github.conftest import FAST
 from tests.github.fakegithub import FakeGitHub, Pull
 from tests.github.reports import HEAD
@@ -78,11 +78,14 @@ def test_reviews_and_files_are_read_past_the_first_page(
     result, run = _check(wagonyard, repo, fake_github)
     assert run["conclusion"] == "failure"
     assert run["output"]["title"] == "missing 1 approval(s): run lists"  # type: ignore[index]
-    assert "✅ **analysis zmumu** approved" in result.out
-    assert "✅ **datasets** approved (the team @wagonyard/operators)" in result.out
-    assert "❌ **run lists** needs an approval from the team @wagonyard/data-quality" in result.out
+    assert "✅ **analysis zmumu**: approved by @alice-analyst (a member of zmumu" in result.out
+    assert "✅ **datasets**: approved by @olga-ops (the team @wagonyard/operators)" in result.out
+    assert "❌ **run lists**: needs an approval from the team @wagonyard/data-quality" in result.out
     assert fake_github.requests.count(("GET", "/repos/wagonyard/wagonyard/pulls/7/files")) == 2
     assert fake_github.requests.count(("GET", "/repos/wagonyard/wagonyard/pulls/7/reviews")) == 2
+    shown = REPO / "test-artifacts" / "github"
+    shown.mkdir(parents=True, exist_ok=True)
+    (shown / "review-check.txt").write_text(result.out, encoding="utf-8")
 
 
 def test_the_reconciler_runs_a_pull_request_only_once_its_head_is_approved(
