@@ -79,9 +79,11 @@ def report_command(pr_text: str, report_path: Path, head: str | None, repo: Path
     _same_head(number, actual, head)
     done, comment_id = upsert_comment(session, number, comment_body(report, config.site.url))
     check = wagon_tests_check(report)
-    post_check(session, actual, check)
+    written, _ = post_check(session, actual, check)
     click.echo(f"comment {comment_id} on pull request #{number}: {done}")
-    click.echo(f"check run {check.name} on {actual[:10]}: {check.conclusion} ({check.title})")
+    click.echo(
+        f"check run {check.name} on {actual[:10]}: {written}: {check.conclusion} ({check.title})"
+    )
 
 
 @github_group.command("review-check")

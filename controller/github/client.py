@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import github
-import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 
@@ -107,7 +106,7 @@ def calling(what: str) -> Iterator[None]:
         elif exc.status >= 500:
             hint = ": GitHub kept failing after retries; run again later"
         raise GitHubError(f"{what}: GitHub answered {_answer(exc)}{hint}") from exc
-    except requests.RequestException as exc:
+    except OSError as exc:  # requests' errors are OSErrors: refused, timed out, retries spent
         raise GitHubError(
             f"{what}: could not reach GitHub ({type(exc).__name__}: {exc}); gave up after retries"
         ) from exc

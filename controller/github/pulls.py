@@ -80,16 +80,21 @@ def upsert_comment(
         return "created", created.id
 
 
-def post_check(session: Session, head: str, result: CheckResult) -> int:
-    """A completed check run on ``head``; its id."""
+def post_check(session: Session, head: str, result: CheckResult) -> tuple[str, int]:
+    """The check run ``result.name`` on ``head``, completed: updated if it exists, else created."""
     if not head:
         raise GitHubError("no head commit to put the check run on")
-    with calling(f"creating the check run {result.name} on {head[:10]}"):
-        run = session.repo.create_check_run(
+    output = {"title": result.title, "summary": result.summary, "text": result.text}
+    with calling(f"writing the check run {result.name} on {head[:10]}"):
+        commit = session.repo.get_commit(head)
+        for run in commit.get_check_runs(check_name=result.name):
+            run.edit(status="completed", conclusion=result.conclusion, output=output)
+            return "updated", int(run.id)
+        created = session.repo.create_check_run(
             name=result.name,
             head_sha=head,
             status="completed",
             conclusion=result.conclusion,
-            output={"title": result.title, "summary": result.summary, "text": result.text},
+            output=output,
         )
-        return int(run.id)
+        return "created", int(created.id)

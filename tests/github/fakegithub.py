@@ -51,6 +51,7 @@ class FakeGitHub:
         self.pulls: dict[int, Pull] = {}
         self.comments: dict[int, dict[str, Any]] = {}
         self.check_runs: list[dict[str, Any]] = []
+        self.check_log: list[dict[str, Any]] = []  # each check run as created or updated
         self.teams: dict[str, list[str]] = {}
         self.failures: list[Failure] = []
         self.requests: list[tuple[str, str]] = []
@@ -161,7 +162,22 @@ class FakeGitHub:
         if path == base + "/check-runs" and method == "POST":
             run = {"id": 5000 + len(self.check_runs), **data}
             self.check_runs.append(run)
+            self.check_log.append(dict(run))
             return 201, self._check_run(run)
+        m = re.fullmatch(base + r"/commits/([0-9a-f]{40})/check-runs", path)
+        if m and method == "GET":
+            runs = [
+                self._check_run(r)
+                for r in self.check_runs
+                if r["head_sha"] == m.group(1) and r["name"] == query.get("check_name", r["name"])
+            ]
+            return 200, {"total_count": len(runs), "check_runs": runs}
+        m = re.fullmatch(base + r"/check-runs/(\d+)", path)
+        if m and method == "PATCH":
+            run = next(r for r in self.check_runs if r["id"] == int(m.group(1)))
+            run.update(data)
+            self.check_log.append(dict(run))
+            return 200, self._check_run(run)
         m = re.fullmatch(r"/orgs/([^/]+)/teams/([^/]+)/members", path)
         if m and method == "GET":
             logins = self.teams.get(f"{m.group(1)}/{m.group(2)}", [])

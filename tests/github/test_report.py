@@ -50,18 +50,20 @@ def test_one_comment_is_updated_in_place_and_a_check_run_tells_the_conclusion(
     assert "❌" in ours[0] and "wagonyard test `t-20261128-0901`" in ours[0]
     assert "[zmumu/mass](https://wagonyard.github.io/wagonyard/wagons/zmumu/mass.html)" in ours[0]
     assert third.code == 0, third.output
-    runs = fake_github.check_runs
-    assert [r["conclusion"] for r in runs] == ["success", "neutral", "failure"]
-    assert {r["name"] for r in runs} == {"wagonyard/wagon-tests"}
-    assert all(r["head_sha"] == HEAD for r in runs)
+    assert len(fake_github.check_runs) == 1, "one check run per head, updated on a rerun"
+    log = fake_github.check_log
+    assert [r["conclusion"] for r in log] == ["success", "neutral", "failure"]
+    assert {(r["name"], r["head_sha"]) for r in log} == {("wagonyard/wagon-tests", HEAD)}
+    assert "check run wagonyard/wagon-tests on 6dcb09b5b5: updated: failure" in third.out
+    run = fake_github.check_runs[0]
     assert (
         "| ❌ | `zmumu/mass` | `cms-2010-dimuon` | +18.4 | 0.0412 | the task raised"
-        in (runs[2]["output"]["text"])
+        in run["output"]["text"]
     )
     shown = Path(__file__).parents[2] / "test-artifacts" / "github"
     shown.mkdir(parents=True, exist_ok=True)
     (shown / "comment.md").write_text(ours[0], encoding="utf-8")
-    (shown / "check-run.json").write_text(json.dumps(runs[2], indent=1, ensure_ascii=False))
+    (shown / "check-run.json").write_text(json.dumps(run, indent=1, ensure_ascii=False))
 
 
 def test_a_forged_pull_request_number_is_refused_and_nothing_is_posted(
