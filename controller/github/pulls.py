@@ -84,7 +84,11 @@ def post_check(session: Session, head: str, result: CheckResult) -> tuple[str, i
     """The check run ``result.name`` on ``head``, completed: updated if it exists, else created."""
     if not head:
         raise GitHubError("no head commit to put the check run on")
-    output = {"title": result.title, "summary": result.summary, "text": result.text}
+    output: dict[str, str | list[dict[str, str | int]]] = {
+        "title": result.title,
+        "summary": result.summary,
+        "text": result.text,
+    }
     with calling(f"writing the check run {result.name} on {head[:10]}"):
         commit = session.repo.get_commit(head)
         for run in commit.get_check_runs(check_name=result.name):
