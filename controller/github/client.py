@@ -67,6 +67,8 @@ def connect(settings: GitHubSettings, token: str, pacing: Pacing | None = None) 
         status_forcelist=list(RETRIED_STATUSES),
         max_rate_limit_wait=pacing.max_rate_limit_wait_s,
         raise_on_status=False,
+        # PATCH too: updating the comment or the check run is idempotent
+        allowed_methods=frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}),
     )
     client = Github(
         auth=Auth.Token(token),
