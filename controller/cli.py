@@ -18,6 +18,7 @@ import click
 from controller import __version__
 from controller.cmd_author import analysis_command, wagon_command
 from controller.cmd_catalog import schema_command, validate_command
+from controller.cmd_github import codeowners_command, github_group
 from controller.cmd_reconcile import history_command, reconcile_command, status_command
 from controller.cmd_site import site_command
 from controller.cmd_train import (
@@ -52,6 +53,8 @@ for command in (
     site_command,
     analysis_command,
     wagon_command,
+    github_group,
+    codeowners_command,
 ):
     cli.add_command(command)
 

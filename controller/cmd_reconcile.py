@@ -89,7 +89,7 @@ def reconcile_command(
     now_text: str | None,
 ) -> None:
     """Bring the grid in line with main: one pass (plan, carry out, commit each step)."""
-    from controller.reconcile.approvals import FileApprovals, NoApprovals
+    from controller.reconcile.approvals import Approvals, FileApprovals, NoApprovals
     from controller.reconcile.passes import one_pass
     from controller.reconcile.passes import watch as watch_passes
 
@@ -101,7 +101,13 @@ def reconcile_command(
         return fixed or datetime.now(UTC)
 
     file = ctx.config.controller.approvals_file
-    approvals = FileApprovals(ctx.repo / file) if file else NoApprovals()
+    approvals: Approvals = FileApprovals(ctx.repo / file) if file else NoApprovals()
+    if not file and ctx.config.github.repository:
+        from controller.github.approvals import GitHubApprovals
+        from controller.github.client import connect, token_from
+
+        settings = ctx.config.github
+        approvals = GitHubApprovals(lambda: connect(settings, token_from(settings)))
 
     def show(result: PassResult) -> None:
         if fmt == "json":

@@ -66,7 +66,7 @@ class Controller(_Model):
     approvals_file: str | None = Field(
         None,
         description="A YAML list of pull-request approvals ({pull_request, by, head}); used "
-        "where GitHub is not configured.",
+        "where github.repository is not configured.",
     )
 
 
@@ -105,6 +105,29 @@ class SiteSettings(_Model):
     title: str = Field("wagonyard", description="The site's name, shown on every page.")
 
 
+class GitHubSettings(_Model):
+    repository: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="The repository on GitHub as owner/name; set it to report to pull requests "
+        "and to take the reconciler's approvals from GitHub reviews.",
+    )
+    api_url: str = Field("https://api.github.com", description="GitHub's REST API address.")
+    token_env: str = Field(
+        "GITHUB_TOKEN", description="The environment variable holding the token (never the file)."
+    )
+    operators_team: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="org/team-slug of the operators: they own datasets and train requests.",
+    )
+    data_quality_team: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="org/team-slug of the data-quality team: they own the run lists.",
+    )
+
+
 class Config(_Model):
     """wagonyard.yaml: the settings of a wagonyard repository."""
 
@@ -115,6 +138,7 @@ class Config(_Model):
     controller: Controller = Field(default_factory=Controller)
     notifications: Notifications = Field(default_factory=Notifications)
     site: SiteSettings = Field(default_factory=SiteSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
 
     def backend(self) -> str:
         chosen = os.environ.get("WAGONYARD_GRID") or self.grid.backend

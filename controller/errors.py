@@ -57,3 +57,11 @@ class TransientError(WagonyardError):
     def __init__(self, message: str, retry_after: float = 5.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class GitHubError(WagonyardError):
+    """GitHub refused or failed a request (after retries), or its answer cannot be used."""
+
+
+class UntrustedInputError(WagonyardError):
+    """An input from a pull request's workflow (an artifact) is refused: nothing is posted."""

