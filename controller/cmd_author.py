@@ -113,7 +113,28 @@ def analysis_new(
     if (catalog / "analyses" / name).exists():
         raise WagonyardError(f"the analysis {name} exists already ({catalog.name}/analyses/{name})")
     written = apply_checked(catalog, analysis_files(name, title, group, members))
+    written += _refresh_codeowners(catalog)
     _git_hint(catalog, written, f"analysis/{name}", f"Start the analysis {name}")
+
+
+def _refresh_codeowners(catalog: Path) -> list[Path]:
+    """The repository's .github/CODEOWNERS, if it has one, with the new analysis's members."""
+    from controller.catalog.loader import scan_catalog
+    from controller.config import load_config
+    from controller.github.codeowners import PATH, codeowners
+
+    root = catalog.parent
+    owners = root / PATH
+    if not owners.is_file():
+        return []
+    analyses = scan_catalog(catalog, root, tasks=False).catalog.analyses
+    members = {n: list(e.model.members) for n, e in analyses.items()}
+    teams = load_config(root).github
+    text = codeowners(members, teams.operators_team, teams.data_quality_team, catalog.name)
+    if owners.read_text(encoding="utf-8") == text:
+        return []
+    owners.write_text(text, encoding="utf-8")
+    return [owners]
 
 
 @click.group("wagon")

@@ -24,6 +24,8 @@ def catalog(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copytree(REPO_CATALOG, repo / "catalog", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / ".github").mkdir()
+    shutil.copy(REPO_CATALOG.parent / ".github/CODEOWNERS", repo / ".github/CODEOWNERS")
     git(repo, "init", "-q", "--initial-branch=main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "Import the example catalog")
