@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from controller.github.mentions import quiet
 from controller.wagontest.report import ICONS, TestReport
 
 WAGON_TESTS = "wagonyard/wagon-tests"
@@ -61,7 +62,7 @@ def wagon_tests_check(report: TestReport, details: str = "") -> CheckResult:
                 + " | "
                 + (f"{f.wagon_cpu_ms_per_event:.4f}" if f else "")
                 + " | "
-                + "; ".join(r.replace("|", "\\|") for r in c.reasons)
+                + "; ".join(quiet(r).replace("|", "\\|") for r in c.reasons)
                 + " |"
             )
     title = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing tested"

@@ -7,6 +7,7 @@ and update it instead of adding another. Links each tested wagon's page on the s
 
 from __future__ import annotations
 
+from controller.github.mentions import quiet
 from controller.sitegen.model import file_name
 from controller.wagontest.report import TestReport, markdown
 
@@ -23,7 +24,7 @@ def wagon_url(site_url: str, ref: str) -> str:
 
 def comment_body(report: TestReport, site_url: str | None = None) -> str:
     """The comment: marker, summary, and the wagons' pages when the site is known."""
-    text = markdown(report)
+    text = quiet(markdown(report))
     if site_url and report.selected:
         links = ", ".join(f"[{ref}]({wagon_url(site_url, ref)})" for ref in sorted(report.selected))
         text += f"\nOn the status site: {links}\n"

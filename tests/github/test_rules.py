@@ -57,3 +57,16 @@ def test_the_comment_carries_the_marker_links_safe_pages_and_fits_github() -> No
     big.selected = {f"zmumu/w{i}": "x" * 200 for i in range(600)}
     long_body = comment_body(big)
     assert len(long_body) <= MAX_CHARS and long_body.rstrip().endswith("artifact)*")
+
+
+def test_mentions_in_a_report_notify_nobody() -> None:
+    """A wagon's exception saying '@everyone' or '@org/team' reaches GitHub with the mention
+    broken, in the comment and in the check run; e-mail addresses and code stay as written."""
+    from controller.github.checks import wagon_tests_check
+
+    loud = report("failed", "ValueError: ping @everyone and @org/team, mail a@b.org, `@decorator`")
+    body = comment_body(loud)
+    check = wagon_tests_check(loud)
+    for text in (body, check.text):
+        assert "@everyone" not in text and "@org/team" not in text
+        assert "@\u200beveryone" in text and "a@b.org" in text and "`@decorator`" in text
