@@ -35,7 +35,8 @@ def site_command() -> None:
 @click.option(
     "--base-url",
     help="Where the site will be published (e.g. https://org.github.io/repo/): the feeds' "
-    "links are absolute with it. Pages link relatively and work anywhere without it.",
+    "links are absolute with it (default: site.url in wagonyard.yaml). Pages link "
+    "relatively and work anywhere without it.",
 )
 @click.option(
     "--outputs",
@@ -48,8 +49,11 @@ def build_command(
     repo: Path, out_dir: Path, base_url: str | None, outputs_root: Path | None
 ) -> None:
     """Build the static site from main's catalog and the history branch of REPO."""
+    from controller.config import load_config
     from controller.sitegen.build import build_from_repository
 
+    if base_url is None and (repo / ".git").exists():
+        base_url = load_config(repo.resolve()).site.url
     pages, warnings = build_from_repository(repo, out_dir, outputs_root, base_url)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
