@@ -7,7 +7,6 @@ put it in a pull request. Wiring only: the edits are in ``controller.authoring``
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,9 @@ catalog_here = click.option(
 
 
 def _catalog_dir(given: Path | None) -> Path:
-    if given is not None:
-        return given.resolve()
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "catalog" / "analyses").is_dir():
-            return folder / "catalog"
-    raise WagonyardError(
-        "no catalog/ folder here or above; run in your clone of the catalog repository, or "
-        "give --catalog"
-    )
+    from controller.workspace import find_catalog
+
+    return given.resolve() if given is not None else find_catalog(example=False)
 
 
 def _split_ref(ref: str) -> tuple[str, str]:
@@ -77,18 +69,16 @@ def _git_hint(catalog_dir: Path, written: list[Path], branch: str, message: str)
 
 
 def _commit_of(folder: Path) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
-    )
-    dirty = subprocess.run(
-        ["git", "-C", str(folder), "status", "--porcelain", "--", "."],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0 or dirty.stdout.strip():
+    """HEAD of the catalog's repository, or 'working-tree' if the catalog has changes or none."""
+    from controller.history import GitRepo
+
+    git = GitRepo(folder)
+    try:
+        head = git.rev("HEAD")
+        dirty = git.git("status", "--porcelain", "--", ".")
+    except WagonyardError:
         return "working-tree"
-    return done.stdout.strip()
+    return head if head and not dirty else "working-tree"
 
 
 @click.group("analysis")

@@ -24,12 +24,18 @@ def shipped(folder: str) -> Path:
     raise WagonyardError(f"cannot find wagonyard's '{folder}' folder; reinstall wagonyard")
 
 
-def find_catalog(start: Path | None = None) -> Path:
-    """The nearest ``catalog/`` folder from ``start`` upwards, else the shipped example."""
+def find_catalog(start: Path | None = None, example: bool = True) -> Path:
+    """The nearest ``catalog/`` folder from ``start`` upwards, else the shipped example (with
+    ``example=False``, for commands that edit it: an error saying where to run)."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "catalog" / "analyses").is_dir():
             return folder / "catalog"
+    if not example:
+        raise WagonyardError(
+            "no catalog/ folder here or above; run in your clone of the catalog repository, or "
+            "give --catalog"
+        )
     return shipped("catalog")
 
 

@@ -3,7 +3,8 @@
 Layout of the branch: ``trains/<id>/record.json`` (a train run), ``wagon-tests/latest/<dataset>/
 <analysis>/<wagon>.json`` (each wagon's latest test), ``requests/<name>.json`` (a train request
 carried out or refused), ``notifications/<key>.json`` (an e-mail sent) and
-``controller/lease.json`` (which controller may act). Read with one ``git cat-file --batch``.
+``controller/lease.json`` (which controller may act). Read with one ``git ls-tree`` and one
+``git cat-file --batch``.
 """
 
 from __future__ import annotations
@@ -56,15 +57,16 @@ def read_history(store: HistoryStore) -> History:
     head = store.tip()
     if head is None:
         return History(None, Observed())
-    paths = store.files("", at=head)
-    wanted = [
-        p
-        for p in paths
-        if (p.startswith("trains/") and p.endswith("/record.json"))
-        or (p.startswith(LATEST) and p.endswith(".json"))
-        or p == LEASE
-    ]
-    data = store.read_many(wanted, at=head)
+    listing = store.blob_ids(head)  # one ls-tree: what to read, and the requests and notices
+    paths = list(listing)
+    data = store.read_listed(
+        listing,
+        lambda p: (
+            (p.startswith("trains/") and p.endswith("/record.json"))
+            or (p.startswith(LATEST) and p.endswith(".json"))
+            or p == LEASE
+        ),
+    )
     records: dict[str, TrainRecord] = {}
     tests: dict[tuple[str, str], TestSeen] = {}
     lease = None

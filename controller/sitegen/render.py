@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 import controller
 from controller.catalog.models import CodeFromPullRequest, CodeFromTag, CodeVersion
-from controller.records import ENDED, FileSlice, JobRecord, TrainRecord
+from controller.records import ENDED, FileSlice, TrainRecord
 from controller.sitegen.links import ICONS, helpers
 from controller.sitegen.model import (
     DayStats,
@@ -128,11 +128,12 @@ def svg(h: Histogram) -> Markup:
     return Markup(histogram_svg(h))
 
 
-def job_state(job: JobRecord, record: TrainRecord) -> str:
-    """A job still pending or running in an ended train was stopped with it: 'cancelled'."""
-    if record.state in ENDED and job.state in ("pending", "running"):
+def shown_state(state: str, record: TrainRecord) -> str:
+    """A job or attempt still pending or running in an ended train was stopped with it:
+    'cancelled'."""
+    if record.state in ENDED and state in ("pending", "running"):
         return "cancelled"
-    return job.state
+    return state
 
 
 def cost_plot(history: list[TestRun]) -> Markup:
@@ -177,7 +178,7 @@ def metrics_json(samples: list[Sample]) -> Markup:
 FILTERS: dict[str, Callable[..., Any]] = {
     "number": number,
     "seconds": seconds,
-    "job_state": job_state,
+    "shown_state": shown_state,
     "cost_plot": cost_plot,
     "days_plot": days_plot,
     "metrics_json": metrics_json,

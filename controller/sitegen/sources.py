@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import tarfile
 import tempfile
 from datetime import UTC, datetime
@@ -30,15 +29,7 @@ from controller.wagontest.report import TestReport
 
 
 def _git(repo: Path, *args: str) -> bytes:
-    try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    except FileNotFoundError as exc:
-        raise WagonyardError("git is not installed; install git and retry") from exc
-    if done.returncode != 0:
-        raise WagonyardError(
-            f"git {' '.join(args[:2])} in {repo} failed: {done.stderr.decode(errors='replace').strip()}"
-        )
-    return done.stdout
+    return GitRepo(repo).git_bytes(*args)
 
 
 def _commit_time(repo: Path, rev: str) -> datetime:
@@ -144,20 +135,19 @@ def _history(
 ) -> tuple[list[TrainRecord], dict[str, bytes], list[TestRun], list[tuple[str, str]]]:
     if tip is None:
         return [], {}, [], []
-    ids = store.blob_ids(tip)
-    wanted = [
-        p
-        for p in ids
-        if (p.startswith("trains/") and p.endswith("/record.json"))
-        or (p.startswith("wagon-tests/") and p.endswith("/report.json"))
-        or p.startswith("notifications/")
-    ]
+    data = store.read_listed(
+        store.blob_ids(tip),
+        lambda p: (
+            (p.startswith("trains/") and p.endswith("/record.json"))
+            or (p.startswith("wagon-tests/") and p.endswith("/report.json"))
+            or p.startswith("notifications/")
+        ),
+    )
     records: list[TrainRecord] = []
     raw: dict[str, bytes] = {}
     tests: list[TestRun] = []
     unsent: list[tuple[str, str]] = []
-    blobs = store.read_blobs([ids[p] for p in wanted])
-    for path, blob in zip(wanted, blobs, strict=True):
+    for path, blob in data.items():
         try:
             if path.startswith("trains/"):
                 record = TrainRecord.model_validate_json(blob)
