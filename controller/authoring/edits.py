@@ -150,35 +150,33 @@ def enabled_text(
     text: str, where: str, dataset: str, code: Mapping[str, Any] | None, enable: bool
 ) -> str:
     """The wagon with ``dataset`` added to (or removed from) ``enabled``, with its code
-    source; an existing entry for the dataset is replaced."""
+    source; an existing entry for the dataset is replaced. The list is edited in place, so
+    the other entries keep their comments."""
     data = load(text, where)
-    current = data.get("enabled")
-    entries = list(current) if current else []
-    kept = [e for e in entries if not (isinstance(e, Mapping) and e.get("dataset") == dataset)]
+    current = data.get("enabled") or []
+    index = next(
+        (
+            i
+            for i, e in enumerate(current)
+            if isinstance(e, Mapping) and e.get("dataset") == dataset
+        ),
+        None,
+    )
     if not enable:
-        if len(kept) == len(entries):
+        if index is None:
             raise WagonyardError(f"{where}: the wagon is not enabled on {dataset}; nothing to do")
-        data["enabled"] = kept if kept else flow_list([])
+        del current[index]
+        if not current:
+            data["enabled"] = flow_list([])
         return dump(data)
     entry = CommentedMap([("dataset", dataset)])
     if code is not None:
         entry["code"] = CommentedMap(code.items())
         entry["code"].fa.set_flow_style()
-    if current is None or (
-        not entries and getattr(current, "fa", None) and current.fa.flow_style()
-    ):
-        data["enabled"] = CommentedSeq([*kept, entry])
+    if not current:  # absent or '[]': a block list from now on
+        data["enabled"] = CommentedSeq([entry])
+    elif index is None:
+        current.append(entry)
     else:
-        index = next(
-            (
-                i
-                for i, e in enumerate(entries)
-                if isinstance(e, Mapping) and e.get("dataset") == dataset
-            ),
-            None,
-        )
-        if index is None:
-            current.append(entry)
-        else:
-            current[index] = entry
+        current[index] = entry
     return dump(data)

@@ -155,3 +155,13 @@ def test_show_tells_the_effective_configuration_and_try_runs_it(
     assert "1,000 events of cms-2010-dimuon" in tried.out
     assert "zmumu/dimuon-mass/mass: 861 entries" in tried.out  # the real events' selected pairs
     assert (tmp_path / "try" / "AnalysisResults.root").is_file()
+
+
+def test_disabling_keeps_the_comments_of_the_other_datasets() -> None:
+    """The enabled list is edited in place: a comment on another entry stays as written."""
+    from controller.authoring.edits import enabled_text
+
+    text = "name: w\ntask: t:X\nenabled:\n  - dataset: a  # first\n  - dataset: b  # second\n"
+    assert enabled_text(text, "w", "b", None, enable=False) == (
+        "name: w\ntask: t:X\nenabled:\n  - dataset: a  # first\n"
+    )
