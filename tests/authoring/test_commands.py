@@ -165,3 +165,16 @@ def test_disabling_keeps_the_comments_of_the_other_datasets() -> None:
     assert enabled_text(text, "w", "b", None, enable=False) == (
         "name: w\ntask: t:X\nenabled:\n  - dataset: a  # first\n"
     )
+
+
+def test_a_task_module_that_exits_at_import_is_named_and_nothing_is_written(
+    catalog: Path, wagonyard: Run
+) -> None:
+    """'wagon new' and 'wagon show' import the task in the sandboxed child: a module that ends
+    the process while importing is named in the error and the catalog is left as it was."""
+    (catalog / "analyses/zmumu/evil.py").write_text("import os\nprint('x')\nos._exit(3)\n")
+    before = snapshot(catalog)
+    done = wagonyard("wagon", "new", "zmumu/x", "--task", "evil:Task", "--catalog", str(catalog))
+    assert done.code == 1 and "zmumu/evil.py" in done.err, done.output
+    assert "Traceback" not in done.output
+    assert snapshot(catalog) == before
