@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from controller.errors import WagonyardError
 
@@ -24,14 +24,29 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class LocalSite(_Model):
+    slots: int = Field(1, ge=1, description="Jobs this site runs at once.")
+
+
 class LocalGrid(_Model):
     slots: int | None = Field(
         None, ge=1, description="Jobs run at once; default one per core (WAGONYARD_LOCAL_SLOTS)."
+    )
+    sites: dict[str, LocalSite] = Field(
+        default_factory=dict,
+        description="Several sites on this machine, each with its own slots (slots is then "
+        "ignored); a job waits for a site local to its files' storage elements until locality "
+        "is relaxed. None: one site, 'local'.",
     )
 
 
 class SlurmGrid(_Model):
     partition: str | None = Field(None, description="The partition jobs go to; default Slurm's.")
+    site_features: bool = Field(
+        False,
+        description="Sites are node features (slurm.conf's Features=): a job local to sites a "
+        "and b is submitted with --constraint='a|b' until locality is relaxed.",
+    )
 
 
 class Grid(_Model):
@@ -43,6 +58,57 @@ class Grid(_Model):
     )
     local: LocalGrid = Field(default_factory=LocalGrid)
     slurm: SlurmGrid = Field(default_factory=SlurmGrid)
+
+
+class StorageElement(_Model):
+    url: str = Field(
+        description="Where its files are: an XRootD URL such as 'root://host:1094//' or "
+        "'root://host:1094//store', or a local directory. A dataset's relative paths on this "
+        "storage element are read under it."
+    )
+    site: str | None = Field(
+        None, description="The site it is local to (jobs reading it run there); default its name."
+    )
+
+
+class Storage(_Model):
+    elements: dict[str, StorageElement] = Field(
+        default_factory=dict, description="The storage elements datasets name, by name."
+    )
+    output: str | None = Field(
+        None,
+        description="The storage element a train's merged AnalysisResults.root is copied to "
+        "(under trains/<train_id>/) and verified on; none: it stays in the controller's home.",
+    )
+    timeout_s: int = Field(
+        10,
+        ge=1,
+        description="How long a job waits for a storage element that does not answer before it "
+        "tries another replica (XRootD's connection window).",
+    )
+
+    def site_of(self, name: str) -> str:
+        element = self.elements.get(name)
+        return (element.site if element else None) or name
+
+    def output_url(self) -> str | None:
+        if self.output is None:
+            return None
+        return join_url(self.elements[self.output].url, "trains")
+
+    @model_validator(mode="after")
+    def _known_output(self) -> Storage:
+        if self.output is not None and self.output not in self.elements:
+            known = ", ".join(sorted(self.elements)) or "none is configured"
+            raise ValueError(f"output: '{self.output}' is not a storage element ({known})")
+        return self
+
+
+def join_url(base: str, path: str) -> str:
+    """``path`` under a storage element's URL or directory ('root://h//' + 'a/b' → 'root://h//a/b')."""
+    if base.endswith("//") or not base.endswith("/"):
+        return base + ("" if base.endswith("/") else "/") + path
+    return base + path
 
 
 class History(_Model):
@@ -139,6 +205,7 @@ class Config(_Model):
     notifications: Notifications = Field(default_factory=Notifications)
     site: SiteSettings = Field(default_factory=SiteSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
+    storage: Storage = Field(default_factory=Storage)
 
     def backend(self) -> str:
         chosen = os.environ.get("WAGONYARD_GRID") or self.grid.backend

@@ -43,6 +43,10 @@ class GridError(WagonyardError):
     """A grid backend refused or lost a job."""
 
 
+class StorageError(WagonyardError):
+    """A copy to or from a storage element failed or does not match its source."""
+
+
 class HistoryError(WagonyardError):
     """The git history store cannot record or read a step."""
 

@@ -9,6 +9,7 @@ provenance), ``report.json`` (events, per-wagon CPU and output size, skipped fil
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,8 +33,10 @@ from controller.engine.train import (
 from controller.errors import DataError
 from controller.metrics import Sampler
 from controller.records import (
+    SITE_ENV,
     FileSlice,
     JobReport,
+    ReplicaRead,
     RunFilter,
     SkippedFile,
     WagonInTrain,
@@ -80,6 +83,8 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
         skipped.append(SkippedFile(path=s.path, reason=str(exc), events=_entries(s)))
 
     t0, sampler = time.monotonic(), Sampler(interval=spec.metrics_interval_s)
+    site = os.environ.get(SITE_ENV) or None  # the grid says where the job runs
+    reads: list[ReplicaRead] = []
 
     def chunk_done(chunk: Chunk) -> None:
         sampler.events += len(chunk)
@@ -101,6 +106,8 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
             spec.step,
             on_bad_file=skip if spec.skip_bad_files else None,
             missing=missing_columns(wagons),
+            site=site,
+            on_read=reads.append,
         )
         events = run_chunks(
             wagons, cut.apply(chunks) if cut else chunks, chunk_done, progress.wagon
@@ -118,6 +125,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
             "events": events,
             "wagons": [w.describe().model_dump(mode="json") for w in wagons],
             "inputs": [s.model_dump(mode="json") for s in spec.slices],
+            "replicas_read": [r.model_dump(mode="json") for r in reads],
             "skipped": [s.model_dump(mode="json") for s in skipped],
             "excluded": [e.model_dump(mode="json") for e in excluded],
             "versions": used,
@@ -143,6 +151,8 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
         max_rss_mb=sampler.max_rss_mb(),
         max_pss_mb=sampler.max_pss_mb(),
         skipped=skipped,
+        replicas_read=reads,
+        site=site,
         excluded=excluded,
         versions=used,
         output=str(output),

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from controller.catalog.catalog import Catalog
+from controller.config import Storage
 from controller.engine.chunk import Chunk
 from controller.engine.files import input_files, run_filter
 from controller.engine.plan import plan_train
@@ -30,14 +31,15 @@ def run_local(
     on_start: Callable[[int], None] | None = None,
     on_chunk: Callable[[Chunk], None] | None = None,
     slices: list[FileSlice] | None = None,
+    storage: Storage | None = None,
 ) -> JobReport:
     """Run the train; ``on_start`` gets the total number of events before the first chunk.
     ``slices``: these parts of files instead of the dataset's files (a test sample)."""
     instances = plan_train(catalog, dataset, wagons)
     ds = catalog.datasets[dataset].model
     if slices is None:
-        files = input_files(catalog, ds, data_root, count=True)[:max_files]
-        slices = [FileSlice(path=f.path, storage_element=f.storage_element) for f in files]
+        files = input_files(catalog, ds, data_root, True, storage)[:max_files]
+        slices = [f.slice() for f in files]
         total = sum(f.entries or 0 for f in files)
     else:
         total = sum((s.entry_stop or 0) - s.entry_start for s in slices)

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+SITE_ENV = "WAGONYARD_SITE"  # set by the grid: the site a job runs at (its replicas read first)
+
 JobState = Literal["pending", "running", "done", "failed", "cancelled", "lost", "dropped", "moved"]
 
 
@@ -18,13 +20,34 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class FileSlice(_Record):
-    """A range of entries of one input file."""
+class Replica(_Record):
+    """Another copy of an input file, on another storage element."""
 
-    path: str
+    storage_element: str
+    site: str = Field(description="The site this storage element is local to")
+    url: str
+
+
+class FileSlice(_Record):
+    """A range of entries of one input file, and where copies of that file are."""
+
+    path: str = Field(description="The file as read first (its storage element's copy)")
     entry_start: int = 0
     entry_stop: int | None = None
     storage_element: str | None = None
+    site: str | None = Field(
+        None,
+        description="The site storage_element is local to, where configured (else the storage "
+        "element's name stands for its site)",
+    )
+    replicas: list[Replica] = Field(
+        default_factory=list, description="Copies on other storage elements, read if need be"
+    )
+
+    def sites(self) -> set[str]:
+        """The sites holding a copy of the file (empty: it has no storage element)."""
+        own = self.site or self.storage_element
+        return ({own} if own else set()) | {r.site for r in self.replicas}
 
 
 class WagonInTrain(_Record):
@@ -85,6 +108,17 @@ class ExcludedEvents(_Record):
     files: int = Field(0, description="Whole files left out (their runs known from the path)")
 
 
+class ReplicaRead(_Record):
+    """Which copy of a file with replicas a job read, and the copies that failed first."""
+
+    path: str = Field(description="The file as the job's slice names it")
+    read: str = Field(description="The URL read")
+    storage_element: str | None = None
+    failed: list[str] = Field(
+        default_factory=list, description="'<url>: <why>' of every copy tried before"
+    )
+
+
 class JobReport(_Record):
     """What one job wrote beside its output: events, per-wagon usage, memory, skipped files."""
 
@@ -102,6 +136,10 @@ class JobReport(_Record):
     max_rss_mb: float
     max_pss_mb: float | None = None
     skipped: list[SkippedFile] = Field(default_factory=list)
+    replicas_read: list[ReplicaRead] = Field(
+        default_factory=list, description="For each file with replicas, the copy the job read"
+    )
+    site: str | None = Field(None, description="The site the job ran at (WAGONYARD_SITE)")
     excluded: list[ExcludedEvents] = Field(
         default_factory=list, description="Events read but not processed: their runs are not usable"
     )
@@ -118,6 +156,7 @@ class Attempt(_Record):
     state: JobState
     exit_code: int | None = None
     host: str | None = None
+    site: str | None = None
     backend_id: str | None = None
     submitted: datetime | None = None
     started: datetime | None = None
@@ -159,6 +198,9 @@ class OutputFile(_Record):
     sha256: str
     bytes: int
     events: int
+    url: str | None = Field(
+        None, description="Where it was copied on the output storage element (verified)"
+    )
 
 
 TrainState = Literal[
@@ -198,6 +240,11 @@ class JobTemplate(_Record):
     skip_bad_files: bool = False
     run_filter: RunFilter | None = None
     memory_mb: int | None = None
+    output_url: str | None = Field(
+        None,
+        description="The merged output is copied to output_url/<train_id>/AnalysisResults.root "
+        "(an output storage element) and verified there",
+    )
 
 
 class TrainTest(_Record):

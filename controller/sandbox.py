@@ -49,6 +49,12 @@ ALLOWED = (
     "OPENBLAS_L2_SIZE",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
+    "WAGONYARD_SITE",  # where the grid runs the job: its replicas are read there first
+    # XRootD's client timeouts (controller.engine.source sets defaults)
+    "XRD_CONNECTIONRETRY",
+    "XRD_CONNECTIONWINDOW",
+    "XRD_REQUESTTIMEOUT",
+    "XRD_STREAMTIMEOUT",
 )
 # The address space a job may map: the dataset's memory_mb times this, plus a fixed allowance
 # for the interpreter and libraries' reservations (mapped, not resident: thread stacks, arenas).
@@ -182,7 +188,9 @@ def run_sandboxed(spec_path: Path, spec: JobSpec) -> int:
     or timed-out job) kills the sandbox whole."""
     box = Sandbox(
         workdir=Path(spec.output_dir),
-        network=any("://" in s.path for s in spec.slices),
+        network=any(
+            "://" in url for s in spec.slices for url in [s.path, *(r.url for r in s.replicas)]
+        ),
         memory_mb=spec.memory_mb,
     )
     argv = [*PYTHON, "-m", "controller", "job", str(spec_path)]

@@ -40,7 +40,7 @@ ReturnToService=2
 MpiDefault=none
 SwitchType=switch/none
 SchedulerParameters=defer
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem Features=site-a State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$conf"

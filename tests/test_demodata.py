@@ -57,5 +57,5 @@ def test_the_large_dataset_pattern_finds_the_files_of_good_runs_only(tmp_path: P
     )
     cat.runlists["rl"] = Entry(rl, "catalog/runlists/rl.yaml")
     files = dataset_files(cat, ds, tmp_path)
-    assert [Path(p).parent.name for p, _ in files] == ["run148029", "run148029"]
-    assert all(se == "local" for _, se in files)
+    assert [Path(f.path).parent.name for f in files] == ["run148029", "run148029"]
+    assert all(f.storage_element == "local" for f in files)

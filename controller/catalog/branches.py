@@ -26,7 +26,7 @@ def dataset_branches(catalog: Catalog, root: Path | None = None) -> dict[str, fr
             known[name] = frozenset(dataset.branches)
             continue
         try:
-            first = dataset_files(catalog, dataset, data_dir(root))[0][0]
+            first = dataset_files(catalog, dataset, data_dir(root))[0].path
             known[name] = frozenset(branch_names(first, dataset.tree))
         except WagonyardError:
             continue

@@ -222,8 +222,23 @@ class FileList(_Model):
         "or 'testdata:<name>' for a file bundled with scikit-hep-testdata.",
     )
     storage_element: str | None = Field(
-        None, description="Where these files live (a site or storage element name)."
+        None,
+        description="Where these files live: a storage element of wagonyard.yaml's "
+        "storage.elements (relative paths are then read under its URL), or a site name.",
     )
+    replicas: list[str] = Field(
+        default_factory=list,
+        description="Other storage elements holding a copy of these files at the same relative "
+        "paths; a job reads its own site's copy first and another when one is unreadable.",
+    )
+
+    @model_validator(mode="after")
+    def _replicas_need_an_element(self) -> FileList:
+        if self.replicas and self.storage_element is None:
+            raise ValueError("replicas: name the files' own storage_element too")
+        if self.storage_element in self.replicas:
+            raise ValueError(f"replicas: '{self.storage_element}' is the files' storage_element")
+        return self
 
 
 class TestSample(_Model):

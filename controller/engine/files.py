@@ -2,7 +2,9 @@
 
 ``testdata:<name>`` is a file bundled with scikit-hep-testdata; relative paths and patterns are
 under the data directory; ``{run}`` expands over the run list's usable runs, then a glob.
-URLs pass through untouched. Adapter: it looks at the file system.
+URLs pass through untouched. Files on a storage element of wagonyard.yaml (``storage``) are
+read under its URL, with their replicas on other storage elements. Adapter: it looks at the file
+system.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import fnmatch
 import glob
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -24,9 +26,10 @@ from controller.catalog.models import (
     Quality,
     RunList,
 )
+from controller.config import Storage, join_url
 from controller.engine.split import InputFile
 from controller.errors import DataError
-from controller.records import ExcludedEvents, RunFilter
+from controller.records import ExcludedEvents, Replica, RunFilter
 
 TESTDATA = "testdata:"
 
@@ -42,9 +45,10 @@ def _is_url(path: str) -> bool:
     return "://" in path
 
 
-def resolve_path(path: str, root: Path) -> str:
+def resolve_path(path: str, root: Path | str) -> str:
     """A dataset's path as a job opens it: testdata files found, ``file://`` and ``~`` expanded,
-    relative paths under ``root`` (the data directory); other URLs untouched."""
+    relative paths under ``root`` (the data directory, or a storage element's directory or
+    URL); other URLs untouched."""
     if path.startswith(TESTDATA):
         import skhep_testdata
 
@@ -63,7 +67,7 @@ def resolve_path(path: str, root: Path) -> str:
     expanded = os.path.expanduser(path)
     if os.path.isabs(expanded):
         return expanded
-    return str(root / expanded)
+    return join_url(root, expanded) if isinstance(root, str) else str(root / expanded)
 
 
 def run_filter(catalog: Catalog, dataset: Dataset) -> RunFilter | None:
@@ -80,19 +84,24 @@ def run_filter(catalog: Catalog, dataset: Dataset) -> RunFilter | None:
 
 @dataclass
 class _Found:
-    files: list[tuple[str, str | None]] = field(default_factory=list)
+    files: list[InputFile] = field(default_factory=list)
     excluded: dict[tuple[int, str], list[str]] = field(default_factory=dict)
 
 
-def dataset_files(catalog: Catalog, dataset: Dataset, root: Path) -> list[tuple[str, str | None]]:
-    """Every file of the dataset as (path, storage element), in a stable order."""
-    return _find(catalog, dataset, root).files
+def dataset_files(
+    catalog: Catalog, dataset: Dataset, root: Path, storage: Storage | None = None
+) -> list[InputFile]:
+    """Every file of the dataset (entries not counted), in a stable order."""
+    return _find(catalog, dataset, root, storage or Storage()).files
 
 
-def excluded_files(catalog: Catalog, dataset: Dataset, root: Path) -> list[ExcludedEvents]:
+def excluded_files(
+    catalog: Catalog, dataset: Dataset, root: Path, storage: Storage | None = None
+) -> list[ExcludedEvents]:
     """The files a ``{run}`` pattern finds for runs that are bad or not in the run list."""
     out = []
-    for (run, reason), paths in sorted(_find(catalog, dataset, root).excluded.items()):
+    found = _find(catalog, dataset, root, storage or Storage())
+    for (run, reason), paths in sorted(found.excluded.items()):
         from controller.engine.source import count_entries  # uproot: only to read
 
         events = sum(count_entries(p, dataset.tree) for p in paths)
@@ -100,25 +109,29 @@ def excluded_files(catalog: Catalog, dataset: Dataset, root: Path) -> list[Exclu
     return out
 
 
-def _find(catalog: Catalog, dataset: Dataset, root: Path) -> _Found:
+def _find(catalog: Catalog, dataset: Dataset, root: Path, storage: Storage) -> _Found:
     runlist = (
         catalog.runlists[dataset.runlist].model if dataset.runlist in catalog.runlists else None
     )
     found = _Found()
     for index, spec in enumerate(dataset.files):
+        se = spec.storage_element
+        base = _element_root(dataset, index, se, storage, root)
+        site = storage.site_of(se) if se in storage.elements else None
         if isinstance(spec, FileList):
             for path in spec.paths:
-                resolved = resolve_path(path, root)
+                resolved = resolve_path(path, base)
                 if not (_is_url(resolved) or dataset.splitting.skip_bad_files):
-                    _must_exist(dataset, index, path, resolved, root)
-                found.files.append((resolved, spec.storage_element))
+                    _must_exist(dataset, index, path, resolved, base, base is not root)
+                replicas = _replicas(dataset, index, spec, path, storage)
+                found.files.append(InputFile(resolved, None, se, site, replicas))
         elif isinstance(spec, FilePattern):
-            for path, run in _expand(spec.pattern, runlist, root):
+            for path, run in _expand(spec.pattern, runlist, base):
                 reason = _unusable(run, runlist)
                 if reason:
                     found.excluded.setdefault((run or 0, reason), []).append(path)
                 else:
-                    found.files.append((path, spec.storage_element))
+                    found.files.append(InputFile(path, None, se, site))
     if not found.files:
         raise DataError(
             f"dataset '{dataset.name}' has no files: its patterns match nothing under {root} "
@@ -127,15 +140,59 @@ def _find(catalog: Catalog, dataset: Dataset, root: Path) -> _Found:
     return found
 
 
-def _must_exist(dataset: Dataset, index: int, path: str, resolved: str, root: Path) -> None:
+def _element_root(
+    dataset: Dataset, index: int, se: str | None, storage: Storage, root: Path
+) -> Path | str:
+    """Where relative paths of ``files[index]`` are read: its storage element, or ``root``."""
+    if se is None or se not in storage.elements:
+        return root
+    url = storage.elements[se].url
+    return url if _is_url(url) else Path(url)
+
+
+def _replicas(
+    dataset: Dataset, index: int, spec: FileList, path: str, storage: Storage
+) -> tuple[Replica, ...]:
+    """The copies of ``path`` on ``spec.replicas``: the same relative path on each."""
+    if not spec.replicas:
+        return ()
+    where = f"dataset '{dataset.name}': files[{index}]"
+    unknown = [n for n in [spec.storage_element or "", *spec.replicas] if n not in storage.elements]
+    if unknown:
+        known = ", ".join(sorted(storage.elements)) or "none is configured"
+        raise DataError(
+            f"{where}: storage element {', '.join(repr(n) for n in unknown)} is not in "
+            f"wagonyard.yaml's storage.elements ({known}); add it there or remove the replica"
+        )
+    if _is_url(path) or os.path.isabs(os.path.expanduser(path)) or path.startswith(TESTDATA):
+        raise DataError(
+            f"{where}: '{path}' has replicas, so it must be a path relative to the storage "
+            "elements (the same on each), not an absolute path or URL"
+        )
+    return tuple(
+        Replica(
+            storage_element=n, site=storage.site_of(n), url=join_url(storage.elements[n].url, path)
+        )
+        for n in spec.replicas
+    )
+
+
+def _must_exist(
+    dataset: Dataset, index: int, path: str, resolved: str, root: Path | str, on_element: bool
+) -> None:
     if os.path.exists(resolved):
         return
     where = f"dataset '{dataset.name}': files[{index}].paths: '{path}'"
     if os.path.isabs(os.path.expanduser(path)) or path.startswith("file://"):
         raise DataError(f"{where}: no such file {resolved}")
+    if on_element:
+        raise DataError(
+            f"{where}: no such file on storage element '{dataset.files[index].storage_element}' "
+            f"(directory {root}, from wagonyard.yaml's storage.elements)"
+        )
     raise DataError(
-        f"{where}: no such file under the data directory {root.resolve()} (relative paths are "
-        "read there: choose it with --data-dir or the environment variable WAGONYARD_DATA)"
+        f"{where}: no such file under the data directory {Path(root).resolve()} (relative paths "
+        "are read there: choose it with --data-dir or the environment variable WAGONYARD_DATA)"
     )
 
 
@@ -148,7 +205,9 @@ def _unusable(run: int | None, runlist: RunList | None) -> str:
     return "bad run" if quality == Quality.BAD else ""
 
 
-def _expand(pattern: str, runlist: RunList | None, root: Path) -> list[tuple[str, int | None]]:
+def _expand(
+    pattern: str, runlist: RunList | None, root: Path | str
+) -> list[tuple[str, int | None]]:
     """The files a pattern finds, each with its run where the pattern has '{run}'.
 
     A local pattern is globbed once for every run (``{run}`` as digits), so files of runs that
@@ -173,12 +232,13 @@ def _expand(pattern: str, runlist: RunList | None, root: Path) -> list[tuple[str
     return out
 
 
-def input_files(catalog: Catalog, dataset: Dataset, root: Path, count: bool) -> list[InputFile]:
+def input_files(
+    catalog: Catalog, dataset: Dataset, root: Path, count: bool, storage: Storage | None = None
+) -> list[InputFile]:
     """The dataset's files, with their entry counts where ``count`` (needed to split by events)."""
-    files = []
-    for path, se in dataset_files(catalog, dataset, root):
-        from controller.engine.source import count_entries  # uproot: only to read
+    files = dataset_files(catalog, dataset, root, storage)
+    if not count:
+        return files
+    from controller.engine.source import count_entries_any  # uproot: only to read
 
-        entries = count_entries(path, dataset.tree) if count else None
-        files.append(InputFile(path=path, entries=entries, storage_element=se))
-    return files
+    return [replace(f, entries=count_entries_any(f.urls(), dataset.tree)) for f in files]

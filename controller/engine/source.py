@@ -2,12 +2,15 @@
 
 Only the requested columns are read, in chunks of at most ``step`` entries, so memory stays
 bounded whatever the dataset size. Local paths and URLs (root://, https://) both work. A file
-that cannot be read is a ``DataError`` naming it, or, where the dataset allows skipping bad
-files, is reported to the caller as skipped.
+with replicas is read from the copy at the job's own site first; when a copy cannot be opened
+or is corrupt, the next one is read from the entry where the last one failed, so nothing is
+counted twice. A file that cannot be read from any copy is a ``DataError`` naming every copy
+tried, or, where the dataset allows skipping bad files, is reported to the caller as skipped.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,13 +18,48 @@ import uproot
 
 from controller.engine.chunk import Chunk
 from controller.errors import DataError, WagonyardError
-from controller.records import FileSlice
+from controller.records import FileSlice, ReplicaRead
+
+# XRootD's client waits minutes for a server that is down (5 retries, 120 s apart); a job with
+# another replica to read should give up on it in seconds. Read when the client starts.
+XROOTD_CLIENT_DEFAULTS = {
+    "XRD_CONNECTIONRETRY": "1",
+    "XRD_CONNECTIONWINDOW": "10",
+    "XRD_REQUESTTIMEOUT": "60",
+    "XRD_STREAMTIMEOUT": "30",
+}
+
+
+def xrootd_client_settings(timeout_s: int | None = None) -> None:
+    """Set XRootD's client timeouts (unless the environment sets them) before it starts."""
+    for key, value in XROOTD_CLIENT_DEFAULTS.items():
+        if key == "XRD_CONNECTIONWINDOW" and timeout_s is not None:
+            value = str(timeout_s)
+        os.environ.setdefault(key, value)
 
 
 def count_entries(path: str, tree: str) -> int:
     """The number of entries of ``tree`` in the file at ``path``."""
     with _open_tree(path, tree) as (_, t):
         return int(t.num_entries)
+
+
+def count_entries_any(urls: list[str], tree: str) -> int:
+    """The number of entries of ``tree`` in the first of ``urls`` (copies of one file) that
+    opens; a ``DataError`` naming every copy when none does."""
+    failures = []
+    for url in urls:
+        try:
+            return count_entries(url, tree)
+        except DataError as exc:
+            failures.append(str(exc))
+    raise DataError(_no_copy(urls[0], failures))
+
+
+def _no_copy(path: str, failures: list[str]) -> str:
+    if len(failures) == 1:
+        return failures[0]
+    return f"{path}: no readable copy among {len(failures)} replicas: " + "; ".join(failures)
 
 
 def branch_names(path: str, tree: str) -> list[str]:
@@ -46,6 +84,8 @@ class _open_tree:
         self.path, self.tree = path, tree
 
     def __enter__(self) -> tuple[uproot.ReadOnlyDirectory, uproot.TTree]:
+        if self.path.startswith(("root://", "xroot://")):
+            xrootd_client_settings()
         try:
             self.file = uproot.open(
                 self.path, array_cache=None, object_cache=None, **_open_options(self.path)
@@ -72,19 +112,58 @@ def iterate(
     step: int,
     on_bad_file: Callable[[FileSlice, DataError], None] | None = None,
     missing: Callable[[str, list[str]], WagonyardError] | None = None,
+    site: str | None = None,
+    on_read: Callable[[ReplicaRead], None] | None = None,
 ) -> Iterator[Chunk]:
     """Yield chunks of every slice in order; ``on_bad_file`` (if given) absorbs bad files.
 
     ``missing(where, names)`` makes the error for branches a file lacks (the train knows which
-    wagons read them); by default a ``DataError``.
+    wagons read them); by default a ``DataError``. A slice with replicas is read at ``site``'s
+    copy first; ``on_read`` learns which copy each such slice was read from.
     """
     for s in slices:
         try:
-            yield from _iterate_one(s, tree, columns, step, missing or _no_branch)
+            yield from _iterate_copies(s, tree, columns, step, missing or _no_branch, site, on_read)
         except DataError as exc:
             if on_bad_file is None:
                 raise
             on_bad_file(s, exc)
+
+
+def copies(s: FileSlice, site: str | None) -> list[tuple[str, str | None]]:
+    """The slice's copies as (url, storage element): those at ``site`` first, in listed order."""
+    own = [(s.path, s.storage_element, s.site or s.storage_element)]
+    listed = own + [(r.url, r.storage_element, r.site) for r in s.replicas]
+    ordered = sorted(listed, key=lambda c: c[2] != site) if site else listed
+    return [(url, se) for url, se, _ in ordered]
+
+
+def _iterate_copies(
+    s: FileSlice,
+    tree: str,
+    columns: list[str],
+    step: int,
+    missing: Callable[[str, list[str]], WagonyardError],
+    site: str | None,
+    on_read: Callable[[ReplicaRead], None] | None,
+) -> Iterator[Chunk]:
+    if not s.replicas:
+        yield from _iterate_one(s.path, s, s.entry_start, tree, columns, step, missing)
+        return
+    failed: list[str] = []
+    position = s.entry_start  # where the next copy starts: the entries before are counted
+    for url, se in copies(s, site):
+        try:
+            for chunk in _iterate_one(url, s, position, tree, columns, step, missing):
+                yield chunk
+                position = chunk.entry_stop
+        except DataError as exc:
+            failed.append(str(exc))
+            continue
+        if on_read is not None:
+            on_read(ReplicaRead(path=s.path, read=url, storage_element=se, failed=failed))
+        return
+    raise DataError(_no_copy(s.path, failed))
 
 
 def _no_branch(where: str, names: list[str]) -> WagonyardError:
@@ -92,25 +171,26 @@ def _no_branch(where: str, names: list[str]) -> WagonyardError:
 
 
 def _iterate_one(
+    path: str,
     s: FileSlice,
+    start: int,
     tree: str,
     columns: list[str],
     step: int,
     missing: Callable[[str, list[str]], WagonyardError],
 ) -> Iterator[Chunk]:
-    with _open_tree(s.path, tree) as (_, t):
+    with _open_tree(path, tree) as (_, t):
         absent = [c for c in columns if c not in t]
         if absent:
-            raise missing(f"{s.path}: tree '{tree}'", absent)
+            raise missing(f"{path}: tree '{tree}'", absent)
         stop = t.num_entries if s.entry_stop is None else min(s.entry_stop, t.num_entries)
-        start = s.entry_start
         while start < stop:
             end = min(stop, start + step)
             try:
                 arrays = t.arrays(columns, entry_start=start, entry_stop=end, library="ak")
             except Exception as exc:
                 raise DataError(
-                    f"{s.path}: entries {start}-{end} of '{tree}' are unreadable, the file is "
+                    f"{path}: entries {start}-{end} of '{tree}' are unreadable, the file is "
                     f"corrupt ({type(exc).__name__}: {exc})"
                 ) from exc
             yield Chunk(arrays, s.path, start, end)

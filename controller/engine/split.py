@@ -11,7 +11,7 @@ from itertools import groupby
 
 from controller.catalog.models import Splitting
 from controller.errors import WagonyardError
-from controller.records import FileSlice
+from controller.records import FileSlice, Replica
 
 
 @dataclass(frozen=True)
@@ -19,28 +19,41 @@ class InputFile:
     path: str
     entries: int | None
     storage_element: str | None = None
+    site: str | None = None
+    replicas: tuple[Replica, ...] = ()
+
+    def urls(self) -> list[str]:
+        """Its own copy's path first, then its replicas'."""
+        return [self.path, *(r.url for r in self.replicas)]
+
+    def slice(self, start: int = 0, stop: int | None = None) -> FileSlice:
+        return FileSlice(
+            path=self.path,
+            entry_start=start,
+            entry_stop=stop,
+            storage_element=self.storage_element,
+            site=self.site,
+            replicas=list(self.replicas),
+        )
 
 
 def split_files(files: list[InputFile], splitting: Splitting) -> list[list[FileSlice]]:
     """The jobs' inputs, each a list of file slices, in a deterministic order."""
     jobs: list[list[FileSlice]] = []
     ordered = sorted(files, key=lambda f: (f.storage_element or "", f.path))
-    for se, group in groupby(ordered, key=lambda f: f.storage_element):
+    for _, group in groupby(ordered, key=lambda f: f.storage_element):
         members = list(group)
         if splitting.events_per_job is None:
             for i in range(0, len(members), splitting.files_per_job):
                 jobs.append(
-                    [
-                        FileSlice(path=f.path, entry_stop=f.entries, storage_element=se)
-                        for f in members[i : i + splitting.files_per_job]
-                    ]
+                    [f.slice(0, f.entries) for f in members[i : i + splitting.files_per_job]]
                 )
             continue
-        jobs.extend(_by_events(members, splitting.events_per_job, se))
+        jobs.extend(_by_events(members, splitting.events_per_job))
     return jobs
 
 
-def _by_events(files: list[InputFile], per_job: int, se: str | None) -> list[list[FileSlice]]:
+def _by_events(files: list[InputFile], per_job: int) -> list[list[FileSlice]]:
     jobs: list[list[FileSlice]] = []
     current: list[FileSlice] = []
     room = per_job
@@ -50,9 +63,7 @@ def _by_events(files: list[InputFile], per_job: int, se: str | None) -> list[lis
         start = 0
         while start < f.entries:
             stop = min(f.entries, start + room)
-            current.append(
-                FileSlice(path=f.path, entry_start=start, entry_stop=stop, storage_element=se)
-            )
+            current.append(f.slice(start, stop))
             room -= stop - start
             start = stop
             if room == 0:

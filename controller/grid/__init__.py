@@ -15,9 +15,12 @@ def backend_for(name: str, state_dir: Path, config: Config | None = None) -> Bac
     if name == "local":
         from controller.grid.local import LocalBackend
 
-        return LocalBackend(state_dir, slots=grid.local.slots)
+        sites = {name: site.slots for name, site in grid.local.sites.items()}
+        return LocalBackend(state_dir, slots=grid.local.slots, sites=sites or None)
     if name == "slurm":
         from controller.grid.slurm import SlurmBackend
 
-        return SlurmBackend(state_dir, partition=grid.slurm.partition)
+        return SlurmBackend(
+            state_dir, partition=grid.slurm.partition, site_features=grid.slurm.site_features
+        )
     raise GridError(f"unknown grid backend '{name}'; known: local, slurm")

@@ -27,8 +27,10 @@ class JobRequest(BaseModel):
     cpus: int = 1
     memory_mb: int = 2000
     time_limit_s: int = 3600
-    site: str | None = Field(
-        None, description="Run only at this site (its files' storage element); None: anywhere."
+    sites: list[str] = Field(
+        default_factory=list,
+        description="Run only at one of these sites (those holding a copy of every input "
+        "file); empty: anywhere.",
     )
 
 
@@ -39,6 +41,7 @@ class JobStatus(BaseModel):
     state: GridState
     exit_code: int | None = None
     host: str | None = None
+    site: str | None = None
     backend_id: str | None = None
     started: datetime | None = None
     finished: datetime | None = None

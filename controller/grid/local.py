@@ -1,9 +1,13 @@
 """The embedded default grid: jobs run as detached processes on this machine.
 
 Each job's state lives in ``<state_dir>/jobs/<name>/``: ``request.json`` (submitted),
-``launched.json`` (pid, start), ``result.json`` (exit code, end) and ``log``. A job outlives
-the process that submitted it; at most ``slots`` run at once (one per core by default) and
-whoever looks next (a query, or a job that just ended) starts the waiting ones.
+``launched.json`` (pid, site, start), ``result.json`` (exit code, end) and ``log``. A job
+outlives the process that submitted it; at most ``slots`` run at once (one per core by default)
+and whoever looks next (a query, or a job that just ended) starts the waiting ones.
+
+The machine may stand for several sites, each with its own slots: a job that names sites
+(those local to its files' storage elements) waits for a free slot at one of them even while
+others are idle, as on a real grid; the job learns its site from ``WAGONYARD_SITE``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import psutil
 
 from controller.errors import GridError
 from controller.grid.base import JobRequest, JobStatus
+from controller.records import SITE_ENV
 
 
 def _now() -> str:
@@ -47,7 +52,13 @@ def _read_json(path: Path) -> dict[str, object] | None:
 class LocalBackend:
     name = "local"
 
-    def __init__(self, state_dir: Path, slots: int | None = None, site: str | None = None) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        slots: int | None = None,
+        site: str | None = None,
+        sites: dict[str, int] | None = None,
+    ) -> None:
         self.state_dir = state_dir
         self.jobs_dir = state_dir / "jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
@@ -59,6 +70,23 @@ class LocalBackend:
         self.slots = slots or (int(env_slots) if env_slots else (os.cpu_count() or 1))
         # the site this machine is; a job asking for another site waits (for a relaxation)
         self.site = site or os.environ.get("WAGONYARD_LOCAL_SITE", "local")
+        # the sites it stands for, with their slots; by default one, with all the slots
+        self.sites = dict(sites) if sites else {self.site: self.slots}
+        _write_json(state_dir / "sites.json", {"sites": self.sites, "default": self.site})
+
+    @classmethod
+    def resume(cls, state_dir: Path) -> LocalBackend:
+        """The backend as it was last configured in ``state_dir`` (a job that ended uses it to
+        start the next ones)."""
+        saved = _read_json(state_dir / "sites.json") or {}
+        sites = saved.get("sites")
+        if not isinstance(sites, dict):
+            return cls(state_dir)
+        return cls(
+            state_dir,
+            site=str(saved.get("default")),
+            sites={str(k): int(v) for k, v in sites.items()},
+        )
 
     # ------------------------------------------------------------------ protocol
 
@@ -127,6 +155,7 @@ class LocalBackend:
         status = JobStatus(name=name, state="pending", backend_id=name)
         if launched:
             status.host = str(launched.get("host"))
+            status.site = str(launched["site"]) if launched.get("site") else None
             status.started = datetime.fromisoformat(str(launched["started"]))
         if result:
             code = int(str(result["exit_code"]))
@@ -140,8 +169,9 @@ class LocalBackend:
         return status
 
     def _schedule_locked(self) -> None:
-        """Start waiting jobs, oldest first, while fewer than ``slots`` run."""
-        running, waiting = 0, []
+        """Start waiting jobs, oldest first, at a site of theirs with a free slot."""
+        free = dict(self.sites)
+        waiting: list[tuple[Path, list[str]]] = []
         for job_dir in self.jobs_dir.iterdir():
             if (job_dir / "result.json").exists() or (job_dir / "cancelled.json").exists():
                 continue
@@ -149,15 +179,21 @@ class LocalBackend:
             if launched is None:
                 submitted = _read_json(job_dir / "request.json")
                 request = submitted.get("request") if submitted else None
-                if isinstance(request, dict) and request.get("site") in (None, self.site):
-                    waiting.append(job_dir)
+                if isinstance(request, dict):
+                    waiting.append((job_dir, [str(s) for s in request.get("sites") or []]))
             elif self._alive(launched):
-                running += 1
-        waiting.sort(key=lambda d: (d / "request.json").stat().st_mtime_ns)
-        for job_dir in waiting[: max(0, self.slots - running)]:
-            self._launch(job_dir)
+                site = str(launched.get("site") or self.site)
+                free[site] = free.get(site, 0) - 1
+        waiting.sort(key=lambda w: (w[0] / "request.json").stat().st_mtime_ns)
+        for job_dir, wanted in waiting:
+            open_sites = [s for s in sorted(free) if free[s] > 0 and (not wanted or s in wanted)]
+            if not open_sites:
+                continue  # its sites are full (or not here): it waits
+            site = max(open_sites, key=lambda s: free[s])  # the least busy of them
+            free[site] -= 1
+            self._launch(job_dir, site)
 
-    def _launch(self, job_dir: Path) -> None:
+    def _launch(self, job_dir: Path, site: str) -> None:
         with (job_dir / "log").open("ab") as log:
             try:
                 proc = subprocess.Popen(
@@ -166,6 +202,7 @@ class LocalBackend:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
+                    env={**os.environ, SITE_ENV: site},
                 )
             except OSError as exc:
                 raise GridError(f"cannot start local job in {job_dir}: {exc}") from exc
@@ -175,6 +212,7 @@ class LocalBackend:
                 "pid": proc.pid,
                 "create_time": psutil.Process(proc.pid).create_time(),
                 "host": socket.gethostname(),
+                "site": site,
                 "started": _now(),
             },
         )

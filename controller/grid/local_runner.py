@@ -37,7 +37,7 @@ def main(job_dir: Path) -> int:
     _write_json(
         job_dir / "result.json", {"exit_code": code, "finished": datetime.now(UTC).isoformat()}
     )
-    LocalBackend(job_dir.parent.parent).query([])
+    LocalBackend.resume(job_dir.parent.parent).query([])
     return 0
 
 

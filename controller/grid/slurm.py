@@ -18,6 +18,7 @@ from pathlib import Path
 
 from controller.errors import GridError, TransientError
 from controller.grid.base import GridState, JobRequest, JobStatus
+from controller.records import SITE_ENV
 
 STATES: dict[str, GridState] = {
     "PENDING": "pending",
@@ -71,8 +72,12 @@ def _exit_code(value: str | None) -> int | None:
 class SlurmBackend:
     name = "slurm"
 
-    def __init__(self, state_dir: Path, partition: str | None = None) -> None:
+    def __init__(
+        self, state_dir: Path, partition: str | None = None, site_features: bool = False
+    ) -> None:
         self.state_dir = state_dir
+        # sites are node features: a job asking for sites gets --constraint=a|b
+        self.site_features = site_features
         self.logs = state_dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.partition = partition or os.environ.get("WAGONYARD_SLURM_PARTITION")
@@ -172,7 +177,7 @@ class SlurmBackend:
             f"--cpus-per-task={request.cpus}",
             f"--mem={request.memory_mb}M",
             f"--time={max(1, (request.time_limit_s + 59) // 60)}",
-            "--export=ALL",
+            *self._placement(request),
         ]
         if self.partition:
             args.append(f"--partition={self.partition}")
@@ -188,9 +193,10 @@ class SlurmBackend:
         self._ensure_known()
         assert self._known is not None
         todo = [r for r in requests if r.name not in self._known]
-        groups: dict[tuple[int, int, int], list[JobRequest]] = {}
+        groups: dict[tuple[int, int, int, tuple[str, ...]], list[JobRequest]] = {}
         for r in todo:
-            groups.setdefault((r.cpus, r.memory_mb, r.time_limit_s), []).append(r)
+            sites = tuple(r.sites) if self.site_features else ()
+            groups.setdefault((r.cpus, r.memory_mb, r.time_limit_s, sites), []).append(r)
         for group in groups.values():
             if len(group) == 1:
                 self.submit(group[0])
@@ -225,7 +231,7 @@ class SlurmBackend:
             f"--cpus-per-task={first.cpus}",
             f"--mem={first.memory_mb}M",
             f"--time={max(1, (first.time_limit_s + 59) // 60)}",
-            "--export=ALL",
+            *self._placement(first),
         ]
         if self.partition:
             args.append(f"--partition={self.partition}")
@@ -239,6 +245,15 @@ class SlurmBackend:
         self._arrays[array_id] = names
         for i, name in enumerate(names):
             self._known[name] = f"{array_id}_{i}"
+
+    def _placement(self, request: JobRequest) -> list[str]:
+        """--export (with WAGONYARD_SITE where one site is asked for) and --constraint."""
+        if not (self.site_features and request.sites):
+            return ["--export=ALL"]
+        export = "--export=ALL" + (
+            f",{SITE_ENV}={request.sites[0]}" if len(request.sites) == 1 else ""
+        )
+        return [export, "--constraint=" + "|".join(request.sites)]
 
     def query(self, names: list[str]) -> dict[str, JobStatus]:
         jobs = self._jobs()

@@ -105,6 +105,7 @@ class Executor:
             lambda d, n: previous_case(self.ctx.store, d, n),
             [ds],
             {ds: main.code_dirs.get(ds, {})},
+            self.ctx.config.storage,
         )
         versions = main.versions.get(ds, {})
         for d in report.datasets:
@@ -194,6 +195,7 @@ class Executor:
             request=action.request,
             merge_fan_in=self.ctx.config.grid.merge_fan_in,
             code_dirs=main.code_dirs.get(ds, {}),
+            storage=self.ctx.config.storage,
         )
         return record
 
@@ -212,6 +214,7 @@ class Executor:
             self.ctx.data_root,
             self.ctx.home / "tests",
             record.catalog_commit,
+            self.ctx.config.storage,
         )
         ok = all(passed(c) for c in cases) and len(cases) == 2
         reasons = [f"{c.name}: {r}" for c in cases for r in c.reasons]

@@ -77,17 +77,25 @@ def _request(s: Step, unit: Unit, number: int) -> JobRequest:
         unit.output = str(where / OUTPUT_NAME)
         command = [sys.executable, "-m", "controller", "merge", "-o", unit.output]
         command += ["--fan-in", str(record.settings.merge_fan_in), *inputs]
-    site = None
-    if isinstance(unit, JobRecord) and record.locality_relaxed_at is None and unit.files:
-        site = unit.files[0].storage_element
+    sites: list[str] = []
+    if isinstance(unit, JobRecord) and record.locality_relaxed_at is None:
+        sites = local_sites(unit)
     return JobRequest(
         name=f"{unit.name}-a{number}",
         command=command,
         workdir=str(where),
         time_limit_s=record.settings.time_limit_s,
         memory_mb=record.settings.memory_mb,
-        site=site,
+        sites=sites,
     )
+
+
+def local_sites(job: JobRecord) -> list[str]:
+    """The sites holding a copy of every file of the job (empty: no storage element says)."""
+    held = [f.sites() for f in job.files]
+    if not held or not all(held):
+        return []
+    return sorted(set.intersection(*held))
 
 
 def _submit(s: Step, unit: Unit, now: datetime) -> None:
@@ -175,6 +183,7 @@ def _observe(s: Step, backend: Backend, now: datetime) -> None:
         attempt.backend_id = status.backend_id or attempt.backend_id
         attempt.state = status.state if status.state != "unknown" else "lost"
         attempt.exit_code, attempt.host = status.exit_code, status.host
+        attempt.site = status.site or attempt.site
         attempt.started, attempt.finished = status.started, status.finished
         if status.state == "running":
             unit.state = "running"
@@ -239,11 +248,7 @@ def _locality(s: Step, now: datetime) -> None:
     if not relax_locality(done, len(rec.jobs), rec.settings.locality_done_fraction):
         return
     rec.locality_relaxed_at = now
-    waiting = [
-        j
-        for j in rec.jobs
-        if j.state == "pending" and j.attempts and j.files and j.files[0].storage_element
-    ]
+    waiting = [j for j in rec.jobs if j.state == "pending" and j.attempts and local_sites(j)]
     s.cancel += [grid_name(j, j.attempts[-1]) for j in waiting]
     for j in waiting:
         j.attempts[-1].state = "moved"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from controller.catalog.catalog import Catalog
+from controller.config import Storage
 from controller.engine.files import excluded_files, input_files, run_filter
 from controller.engine.plan import plan_train
 from controller.engine.split import split_files
@@ -42,6 +43,7 @@ def compose(
     request: str | None = None,
     merge_fan_in: int = 16,
     code_dirs: Mapping[str, str] | None = None,
+    storage: Storage | None = None,
 ) -> tuple[TrainRecord, list[JobSpec]]:
     """The train's record (state 'composed') and its jobs' specs.
 
@@ -57,7 +59,8 @@ def compose(
         from controller.engine.train import load_wagons  # imports analysts' code
 
         described = [w.describe() for w in load_wagons(catalog.root, instances)]
-    files = input_files(catalog, ds, data_root, count=True)  # the events of every job, known
+    storage = storage or Storage()
+    files = input_files(catalog, ds, data_root, True, storage)  # every job's events, known
     record = TrainRecord(
         train_id=train_id or train_id_of(dataset, now, catalog_commit),
         dataset=dataset,
@@ -75,9 +78,10 @@ def compose(
             skip_bad_files=ds.splitting.skip_bad_files,
             run_filter=run_filter(catalog, ds),
             memory_mb=ds.limits.memory_mb,
+            output_url=storage.output_url(),
         ),
         wagons=described,
-        excluded=excluded_files(catalog, ds, data_root),
+        excluded=excluded_files(catalog, ds, data_root, storage),
     )
     for index, slices in enumerate(split_files(files, ds.splitting)):
         record.jobs.append(

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from controller.engine.output import read_output
-from controller.errors import DataError, GridError
+from controller.errors import DataError, GridError, StorageError
 from controller.job import OUTPUT_NAME
 from controller.records import (
     ExcludedEvents,
@@ -99,6 +99,9 @@ def finish(record: TrainRecord, failed: Sequence[JobRecord | MergeRecord], now: 
         bytes=len(data),
         events=expected,
     )
+    record.message = ""
+    if record.template is not None and record.template.output_url is not None:
+        _to_storage(record, merged_path, record.template.output_url)
     lost = sum(d.events or 0 for d in record.dropped)
     record.events_lost_fraction = round(lost / (lost + expected), 6) if lost else 0.0
     record.events_processed = expected
@@ -107,7 +110,22 @@ def finish(record: TrainRecord, failed: Sequence[JobRecord | MergeRecord], now: 
     record.versions = agreed(done_reports)
     record.wagon_usage = _usage_totals(record)
     record.state = "done"
-    record.message = ""
+
+
+def _to_storage(record: TrainRecord, merged: Path, base: str) -> None:
+    """Copy the merged output to the output storage element and verify it there; where that
+    fails the train still ends 'done' (its output is safe where it was merged), saying so."""
+    from controller.config import join_url
+    from controller.storage.transfer import copy_verified
+
+    assert record.output is not None
+    url = join_url(base, f"{record.train_id}/{OUTPUT_NAME}")
+    try:
+        copy_verified(str(merged), url)
+    except StorageError as exc:
+        record.message = f"the merged output stays at {merged}: {exc}"
+        return
+    record.output.url = url
 
 
 def _why(unit: JobRecord | MergeRecord) -> str:

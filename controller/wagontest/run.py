@@ -18,6 +18,7 @@ from pathlib import Path
 
 from controller.catalog.catalog import Catalog
 from controller.catalog.models import Dataset
+from controller.config import Storage
 from controller.engine.files import input_files, run_filter
 from controller.engine.merge import add_into
 from controller.engine.output import read_output
@@ -42,17 +43,17 @@ from controller.wagontest.report import (
 Previous = Callable[[str, str], CaseReport | None]
 
 
-def test_sample(catalog: Catalog, ds: Dataset, data_root: Path) -> list[FileSlice]:
+def test_sample(
+    catalog: Catalog, ds: Dataset, data_root: Path, storage: Storage | None = None
+) -> list[FileSlice]:
     """The first ``test_sample.files`` files, cut at ``test_sample.events`` events."""
-    files = input_files(catalog, ds, data_root, count=True)[: ds.test_sample.files]
+    files = input_files(catalog, ds, data_root, True, storage)[: ds.test_sample.files]
     remaining = ds.test_sample.events
     slices = []
     for f in files:
         entries = f.entries or 0
         n = entries if remaining is None else min(entries, remaining)
-        slices.append(
-            FileSlice(path=f.path, entry_start=0, entry_stop=n, storage_element=f.storage_element)
-        )
+        slices.append(f.slice(0, n))
         if remaining is not None:
             remaining -= n
             if remaining <= 0:
@@ -247,6 +248,7 @@ def run_tests(
     previous: Previous = lambda dataset, name: None,
     datasets: list[str] | None = None,
     code_dirs: dict[str, dict[str, str]] | None = None,
+    storage: Storage | None = None,
 ) -> TestReport:
     """Test the selected wagons ('analysis/wagon' -> why) on every dataset they are enabled on.
 
@@ -268,7 +270,7 @@ def run_tests(
     for dataset in concerned:
         ds = catalog.datasets[dataset].model
         try:
-            sample = test_sample(catalog, ds, data_root)
+            sample = test_sample(catalog, ds, data_root, storage)
         except WagonyardError as exc:  # no files, unreadable files: say so, test the rest
             cases = [_unreadable(dataset, str(exc))]
             for ref in sorted(r for r in selected if r in catalog.enabled_on(dataset)):
@@ -406,6 +408,7 @@ def test_train(
     data_root: Path,
     work: Path,
     commit: str,
+    storage: Storage | None = None,
 ) -> list[CaseReport]:
     """A composed train's own test before submission: the full train and the merge."""
     ds = catalog.datasets[dataset].model
@@ -413,7 +416,7 @@ def test_train(
     work.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f"train-test-{dataset}-", dir=work))
     try:
-        sample = test_sample(catalog, ds, data_root)
+        sample = test_sample(catalog, ds, data_root, storage)
     except WagonyardError as exc:
         return [_unreadable(dataset, str(exc))]
     run = DatasetRun(
