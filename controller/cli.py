@@ -21,6 +21,7 @@ from controller.cmd_catalog import schema_command, validate_command
 from controller.cmd_github import codeowners_command, github_group
 from controller.cmd_reconcile import history_command, reconcile_command, status_command
 from controller.cmd_site import site_command
+from controller.cmd_storage import consolidate_command
 from controller.cmd_train import (
     demo_command,
     demo_data_command,
@@ -55,6 +56,7 @@ for command in (
     wagon_command,
     github_group,
     codeowners_command,
+    consolidate_command,
 ):
     cli.add_command(command)
 

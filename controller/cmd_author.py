@@ -57,7 +57,7 @@ def _read(catalog_dir: Path, relative: str) -> str:
     return (catalog_dir / relative).read_text(encoding="utf-8")
 
 
-def _git_hint(catalog_dir: Path, written: list[Path], branch: str, message: str) -> None:
+def git_hint(catalog_dir: Path, written: list[Path], branch: str, message: str) -> None:
     root = catalog_dir.parent
     paths = " ".join(str(p.relative_to(root)) for p in written)
     click.echo(f"wrote {', '.join(str(p.relative_to(root)) for p in written)}")
@@ -104,7 +104,7 @@ def analysis_new(
         raise WagonyardError(f"the analysis {name} exists already ({catalog.name}/analyses/{name})")
     written = apply_checked(catalog, analysis_files(name, title, group, members))
     written += _refresh_codeowners(catalog)
-    _git_hint(catalog, written, f"analysis/{name}", f"Start the analysis {name}")
+    git_hint(catalog, written, f"analysis/{name}", f"Start the analysis {name}")
 
 
 def _refresh_codeowners(catalog: Path) -> list[Path]:
@@ -151,7 +151,7 @@ def wagon_new(ref: str, task: str, sets: tuple[str, ...], catalog_dir: Path | No
     info = task_info(catalog / "analyses" / analysis, task, {})
     text = wagon_text(wagon, task, info.fields, values, info.doc)  # then checked as validate does
     written = apply_checked(catalog, {relative: text})
-    _git_hint(catalog, written, f"wagon/{analysis}-{wagon}", f"Add the wagon {ref}")
+    git_hint(catalog, written, f"wagon/{analysis}-{wagon}", f"Add the wagon {ref}")
 
 
 @wagon_command.command("clone")
@@ -179,7 +179,7 @@ def wagon_clone(source: str, target: str, catalog_dir: Path | None) -> None:
                 f"analyses/{dst_analysis}/ first, or clone into an analysis that has it"
             ) from exc
         raise
-    _git_hint(catalog, written, f"wagon/{target.replace('/', '-')}", f"Clone {source} as {target}")
+    git_hint(catalog, written, f"wagon/{target.replace('/', '-')}", f"Clone {source} as {target}")
 
 
 def _code(tag: str | None, pull_request: int | None) -> dict[str, Any] | None:
@@ -211,7 +211,7 @@ def wagon_enable(
         _read(catalog, relative), relative, dataset, _code(tag, pull_request), enable=True
     )
     written = apply_checked(catalog, {relative: text})
-    _git_hint(
+    git_hint(
         catalog, written, f"wagon/{ref.replace('/', '-')}-{dataset}", f"Enable {ref} on {dataset}"
     )
 
@@ -229,7 +229,7 @@ def wagon_disable(ref: str, dataset: str, catalog_dir: Path | None) -> None:
     relative = _wagon_path(catalog, ref)
     text = enabled_text(_read(catalog, relative), relative, dataset, None, enable=False)
     written = apply_checked(catalog, {relative: text})
-    _git_hint(
+    git_hint(
         catalog,
         written,
         f"wagon/{ref.replace('/', '-')}-off-{dataset}",
