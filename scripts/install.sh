@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-}
 debs=(git bubblewrap)
 if [ "$mode" = "--test" ]; then
-  debs+=(chromium slurmctld slurmd slurm-client munge)
+  debs+=(chromium slurmctld slurmd slurm-client munge xrootd-server xrootd-client)
   command -v node >/dev/null 2>&1 || debs+=(nodejs npm)
 fi
 
