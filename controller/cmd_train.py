@@ -35,12 +35,21 @@ from controller.options import catalog_option, data_dir_option
     default=None,
     help="The grid backend (default: wagonyard.yaml's grid.backend, or $WAGONYARD_GRID).",
 )
+@click.option(
+    "--storage",
+    type=click.Choice(["local", "xrootd"]),
+    default="local",
+    show_default=True,
+    help="Where the input files and merged outputs are: local files, or two XRootD servers "
+    "started for the demo (Debian's xrootd-server) as storage elements at two sites.",
+)
 def demo_command(
     workdir: Path,
     catalog_dir: Path | None,
     data_dir: Path | None,
     datasets: tuple[str, ...],
     backend: str | None,
+    storage: str,
 ) -> None:
     """Run the whole loop once on the local grid: validate, train, merge, record, site."""
     from controller.demo import DEFAULT_DATASETS, run_demo
@@ -54,6 +63,7 @@ def demo_command(
         datasets or DEFAULT_DATASETS,
         say=click.echo,
         backend_name=backend,
+        storage=storage,
     )
     click.echo("")
     for r in result.records:
@@ -61,6 +71,10 @@ def demo_command(
         click.echo(f"train {r.train_id}: {r.state}, {r.events_processed} events")
         if out:
             click.echo(f"  merged output: {out}")
+            if r.output and r.output.url:
+                click.echo(f"  on storage:    {r.output.url} (checksum verified)")
+            elif r.message:
+                click.echo(f"  {r.message}")
         elif r.message:
             click.echo(f"  {r.message}")
             failed = next((j for j in r.jobs if j.state != "done" and j.attempts), None)

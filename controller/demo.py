@@ -58,6 +58,25 @@ def _request_trains(repo: Path, datasets: tuple[str, ...]) -> list[str]:
     return names
 
 
+def _on_storage(
+    repo: Path,
+    urls: dict[str, str],
+    data_root: Path,
+    datasets: tuple[str, ...],
+    say: Callable[[str], None],
+) -> None:
+    from controller.demostorage import put_on_storage
+
+    put_on_storage(repo, urls, data_root, list(datasets))
+    git = GitRepo(repo)
+    git.git("add", "--all", "catalog", "wagonyard.yaml")
+    if git.git("status", "--porcelain", "--", "catalog", "wagonyard.yaml"):
+        git.git("commit", "--quiet", "-m", "The demo datasets on XRootD storage elements")
+        git.git("push", "--quiet", "origin", "main")
+    said = ", ".join(f"{n} {u}" for n, u in urls.items())
+    say(f"    the input files on XRootD storage elements ({said}); outputs to se-b")
+
+
 def run_demo(
     workdir: Path,
     catalog_src: Path,
@@ -65,6 +84,25 @@ def run_demo(
     datasets: tuple[str, ...] = DEFAULT_DATASETS,
     say: Callable[[str], None] = print,
     backend_name: str | None = None,
+    storage: str = "local",
+) -> DemoResult:
+    """The demo; with ``storage='xrootd'`` its inputs and outputs on XRootD servers."""
+    if storage == "xrootd":
+        from controller.demostorage import xrootd_servers
+
+        with xrootd_servers(workdir) as urls:
+            return _run(workdir, catalog_src, data_root, datasets, say, backend_name, urls)
+    return _run(workdir, catalog_src, data_root, datasets, say, backend_name, None)
+
+
+def _run(
+    workdir: Path,
+    catalog_src: Path,
+    data_root: Path,
+    datasets: tuple[str, ...],
+    say: Callable[[str], None],
+    backend_name: str | None,
+    urls: dict[str, str] | None,
 ) -> DemoResult:
     workdir, data_root = workdir.resolve(), data_root.resolve()
     say(f"1/4 validate {catalog_src}")
@@ -75,6 +113,8 @@ def run_demo(
             f"--dataset {unknown[0]}: no such dataset; known: {', '.join(sorted(catalog.datasets))}"
         )
     repo = init_demo_repo(workdir, catalog_src)
+    if urls is not None:
+        _on_storage(repo, urls, data_root, datasets, say)
     requests = _request_trains(repo, datasets)
     say(f"    catalog OK; on main of {repo}, with the train requests {', '.join(requests)}")
     ctx = open_context(repo, data_root, say=say, home=workdir, backend=backend_name)

@@ -1,0 +1,96 @@
+"""``wagonyard demo --storage xrootd``: the demo's input files on two XRootD storage elements
+(se-a, the files' own, and se-b with replicas), two sites of the local grid, one beside each,
+and the merged outputs written to se-b.
+
+The servers are Debian's xrootd started by ``scripts/xrootd-up.sh`` under the demo's working
+directory, on free ports, and stopped when the demo ends. Adapter: it starts processes and
+writes the demo repository's files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from controller.catalog.loader import load_valid_catalog
+from controller.catalog.models import FileList
+from controller.engine.files import resolve_path
+from controller.errors import WagonyardError
+from controller.workspace import shipped
+
+ELEMENTS = ("se-a", "se-b")
+OUTPUT = "se-b"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _script(*args: str) -> None:
+    script = shipped("scripts") / "xrootd-up.sh"
+    done = subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip()
+        raise WagonyardError(
+            f"the demo's XRootD servers did not start: {said}; install Debian's xrootd-server "
+            "and xrootd-client (bash scripts/install.sh --test does)"
+        )
+
+
+@contextmanager
+def xrootd_servers(workdir: Path) -> Iterator[dict[str, str]]:
+    """Two XRootD servers under ``workdir/xrootd``: storage element name -> URL."""
+    if shutil.which("xrootd") is None or shutil.which("xrdcp") is None:
+        raise WagonyardError(
+            "--storage xrootd needs Debian's xrootd-server and xrootd-client: "
+            "apt-get install xrootd-server xrootd-client (bash scripts/install.sh --test does)"
+        )
+    base = (workdir / "xrootd").resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    base.chmod(0o755)
+    _script("--down", str(base))  # an earlier demo's, if any
+    ports = {name: _free_port() for name in ELEMENTS}
+    _script(str(base), *(f"{name}:{port}" for name, port in ports.items()))
+    try:
+        yield {name: f"root://127.0.0.1:{port}//" for name, port in ports.items()}
+    finally:
+        _script("--down", str(base))
+
+
+def put_on_storage(repo: Path, urls: dict[str, str], data_root: Path, datasets: list[str]) -> None:
+    """Copy each demo dataset's files onto both storage elements (verified), point the datasets
+    at them, and configure the storage elements, the two sites and the output storage element
+    in the demo repository's wagonyard.yaml."""
+    from controller.storage.transfer import copy_verified
+
+    catalog = load_valid_catalog(repo / "catalog")
+    for name in datasets:
+        entry = catalog.datasets[name]
+        relative: list[str] = []
+        for spec in entry.model.files:
+            if not isinstance(spec, FileList):
+                raise WagonyardError(f"--storage xrootd: dataset '{name}' lists no files by path")
+            for path in spec.paths:
+                source = resolve_path(path, data_root)
+                target = f"{name}/{Path(source).name}"
+                for url in urls.values():
+                    copy_verified(source, url + target)
+                relative.append(target)
+        file = repo / entry.path
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data["files"] = [{"paths": relative, "storage_element": "se-a", "replicas": ["se-b"]}]
+        file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    elements = {n: {"url": url, "site": f"site-{n[-1]}"} for n, url in urls.items()}
+    settings = {
+        "grid": {"local": {"sites": {"site-a": {"slots": 1}, "site-b": {"slots": 1}}}},
+        "storage": {"elements": elements, "output": OUTPUT},
+    }
+    (repo / "wagonyard.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
