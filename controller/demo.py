@@ -90,7 +90,8 @@ def run_demo(
     if storage == "xrootd":
         from controller.demostorage import xrootd_servers
 
-        with xrootd_servers(workdir) as urls:
+        with xrootd_servers(workdir) as (urls, where):
+            say(f"    XRootD storage elements se-a and se-b serve {where}/se-*/data")
             return _run(workdir, catalog_src, data_root, datasets, say, backend_name, urls)
     return _run(workdir, catalog_src, data_root, datasets, say, backend_name, None)
 

@@ -9,9 +9,12 @@ writes the demo repository's files.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,22 +48,33 @@ def _script(*args: str) -> None:
         )
 
 
+def servers_dir(workdir: Path) -> Path:
+    """Where the servers keep their files: under ``workdir``, or, started by root (they then
+    run as the user 'xrootd', who may not enter a private home), in a folder of the temporary
+    directory named after ``workdir``."""
+    workdir = workdir.resolve()
+    if os.geteuid() != 0:
+        return workdir / "xrootd"
+    digest = hashlib.sha256(str(workdir).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"wagonyard-demo-xrootd-{digest}"
+
+
 @contextmanager
-def xrootd_servers(workdir: Path) -> Iterator[dict[str, str]]:
-    """Two XRootD servers under ``workdir/xrootd``: storage element name -> URL."""
+def xrootd_servers(workdir: Path) -> Iterator[tuple[dict[str, str], Path]]:
+    """Two XRootD servers: storage element name -> URL, and where their files are."""
     if shutil.which("xrootd") is None or shutil.which("xrdcp") is None:
         raise WagonyardError(
             "--storage xrootd needs Debian's xrootd-server and xrootd-client: "
             "apt-get install xrootd-server xrootd-client (bash scripts/install.sh --test does)"
         )
-    base = (workdir / "xrootd").resolve()
+    base = servers_dir(workdir)
     base.mkdir(parents=True, exist_ok=True)
     base.chmod(0o755)
     _script("--down", str(base))  # an earlier demo's, if any
     ports = {name: _free_port() for name in ELEMENTS}
     _script(str(base), *(f"{name}:{port}" for name, port in ports.items()))
     try:
-        yield {name: f"root://127.0.0.1:{port}//" for name, port in ports.items()}
+        yield {name: f"root://127.0.0.1:{port}//" for name, port in ports.items()}, base
     finally:
         _script("--down", str(base))
 

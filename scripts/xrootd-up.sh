@@ -3,7 +3,7 @@
 #   bash scripts/xrootd-up.sh BASE NAME:PORT [NAME:PORT ...]   start (or find running) servers
 #   bash scripts/xrootd-up.sh --down BASE                        stop every server under BASE
 # Each server NAME serves BASE/NAME/data as root://127.0.0.1:PORT//, computes adler32 checksums
-# (xrdcp --cksum and 'xrdfs query checksum' use them) and logs to BASE/NAME/xrootd.log. Its pid
+# (xrdcp --cksum and 'xrdfs query checksum' use them) and logs to BASE/NAME/NAME/xrootd.log. Its pid
 # is in BASE/NAME/xrootd.pid. Needs Debian's xrootd-server (scripts/install.sh --test installs it).
 # Safe to run again: a server already answering on its port is left alone.
 set -euo pipefail
@@ -47,8 +47,16 @@ all.pidpath $dir/run
 xrd.port $port
 xrootd.chksum adler32
 CFG
-  [ "$(id -u)" = 0 ] && chown -R xrootd:xrootd "$dir"
-  xrootd -b "${as_root[@]}" -c "$dir/xrootd.cfg" -l "$dir/xrootd.log" -n "$name" -s "$dir/xrootd.pid"
+  if [ "$(id -u)" = 0 ]; then
+    chown -R xrootd:xrootd "$dir"
+    runuser -u xrootd -- test -r "$dir/xrootd.cfg" || {
+      echo "xrootd-up.sh: the user 'xrootd' (the server drops to it) cannot enter $dir: a folder" \
+        "above it is private; choose a folder under one others may enter, such as /tmp" >&2
+      exit 1
+    }
+  fi
+  xrootd -b "${as_root[@]}" -c "$dir/xrootd.cfg" -l "$dir/xrootd.log" -n "$name" -s "$dir/xrootd.pid" ||
+    { echo "xrootd-up.sh: $name did not start; see $dir/$name/xrootd.log" >&2; exit 1; }
   for _ in $(seq 1 100); do
     if xrdfs "root://127.0.0.1:$port" ls / >/dev/null 2>&1; then
       break
@@ -56,7 +64,7 @@ CFG
     sleep 0.1
   done
   xrdfs "root://127.0.0.1:$port" ls / >/dev/null 2>&1 || {
-    echo "xrootd-up.sh: $name did not answer on port $port; see $dir/xrootd.log*" >&2
+    echo "xrootd-up.sh: $name did not answer on port $port; see $dir/$name/xrootd.log" >&2
     exit 1
   }
   echo "xrootd-up.sh: $name serves $dir/data at root://127.0.0.1:$port//"

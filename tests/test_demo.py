@@ -143,3 +143,40 @@ def test_demo_runs_again_in_the_same_workdir_and_keeps_what_was_there(
     assert sum(" composed on " in s for s in subjects) == 3
     assert sum(s.startswith("wagon test on ") for s in subjects) == 2  # tested once, still valid
     assert len(list(workdir.glob("outputs/*/AnalysisResults.root"))) == 3
+
+
+@pytest.mark.slow
+def test_the_storage_demo_reads_from_xrootd_and_writes_its_output_there(tmp_path: Path) -> None:
+    """``wagonyard demo --storage xrootd``: real XRootD servers, two sites, output on storage."""
+    import shutil
+
+    if shutil.which("xrootd") is None:
+        pytest.fail("Debian's xrootd-server is not installed (bash scripts/install.sh --test)")
+    done = subprocess.run(
+        [sys.executable, "-m", "controller", "demo", "--storage", "xrootd", "--dataset", "hzz-mc"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    [merged] = (tmp_path / "wagonyard-demo").glob("outputs/*/AnalysisResults.root")
+    assert_matches(read_output(merged)[0], hzz_reference())
+    base = Path(output.split("XRootD storage elements se-a and se-b serve ")[1].split("/se-*")[0])
+    stored = base / "se-b" / "data" / "trains" / merged.parent.name / "AnalysisResults.root"
+    assert stored.read_bytes() == merged.read_bytes()
+    assert "(checksum verified)" in output and "root://127.0.0.1:" in output
+    assert not list(base.glob("*/xrootd.pid"))  # the servers were stopped
+    record = json.loads(
+        git(
+            tmp_path / "wagonyard-demo" / "repo",
+            "show",
+            f"wagonyard/history:trains/{merged.parent.name}/record.json",
+        )
+    )
+    read = [j["report"]["replicas_read"][0]["storage_element"] for j in record["jobs"]]
+    sites = [j["attempts"][-1]["site"] for j in record["jobs"]]
+    # each job read the copy at the site it ran at
+    assert [f"site-{se[-1]}" for se in read] == sites and set(sites) <= {"site-a", "site-b"}
