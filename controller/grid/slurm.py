@@ -78,6 +78,7 @@ class SlurmBackend:
         self.state_dir = state_dir
         # sites are node features: a job asking for sites gets --constraint=a|b
         self.site_features = site_features
+        self._known_features: set[str] | None = None
         self.logs = state_dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.partition = partition or os.environ.get("WAGONYARD_SLURM_PARTITION")
@@ -247,13 +248,27 @@ class SlurmBackend:
             self._known[name] = f"{array_id}_{i}"
 
     def _placement(self, request: JobRequest) -> list[str]:
-        """--export (with WAGONYARD_SITE where one site is asked for) and --constraint."""
+        """--export (with WAGONYARD_SITE where one site is asked for) and --constraint.
+
+        Slurm refuses a constraint naming a feature no node has, so only sites that are node
+        features go in it; a job whose sites no node is waits held (as it would wait for its
+        site on the local grid) until locality is relaxed and it is submitted anywhere."""
         if not (self.site_features and request.sites):
             return ["--export=ALL"]
-        export = "--export=ALL" + (
-            f",{SITE_ENV}={request.sites[0]}" if len(request.sites) == 1 else ""
-        )
-        return [export, "--constraint=" + "|".join(request.sites)]
+        sites = [s for s in request.sites if s in self._features()]
+        if not sites:
+            return ["--export=ALL", "--hold"]
+        export = "--export=ALL" + (f",{SITE_ENV}={sites[0]}" if len(sites) == 1 else "")
+        return [export, "--constraint=" + "|".join(sites)]
+
+    def _features(self) -> set[str]:
+        """The features of the cluster's nodes (slurm.conf's Features=), asked once."""
+        if self._known_features is None:
+            out = self._run("sinfo", "--noheader", "--format=%f")
+            self._known_features = {
+                f.strip() for line in out.splitlines() for f in line.split(",") if f.strip()
+            } - {"(null)"}
+        return self._known_features
 
     def query(self, names: list[str]) -> dict[str, JobStatus]:
         jobs = self._jobs()

@@ -83,3 +83,42 @@ def test_many_jobs_go_as_one_array_and_a_restarted_submitter_finds_them(
     for i, r in enumerate(requests):
         assert (Path(r.workdir) / "out.txt").read_text() == f"task {i}"
         assert f"hello {i}" in backend.log_path(r.name).read_text()
+
+
+def test_sites_are_node_features_a_job_runs_only_where_its_site_is(
+    slurm_conf: str, tmp_path: Path
+) -> None:
+    """The one node is site-a (scripts/slurm-up.sh gives it Features=site-a): a job local to
+    site-a runs there and learns its site; one local to site-a or site-b (no node is site-b)
+    runs on site-a; one local to site-b only waits, held, until locality is relaxed; with
+    site_features off, sites are ignored."""
+    backend = SlurmBackend(tmp_path / "state", site_features=True)
+    stamp = str(int(time.time() * 1000))
+    code = "import os; print('site', os.environ.get('WAGONYARD_SITE'))"
+    here = f"site-a-{stamp}"
+    backend.submit(
+        JobRequest(
+            name=here, command=[sys.executable, "-c", code], workdir=str(tmp_path), sites=["site-a"]
+        )
+    )
+    either = f"either-{stamp}"
+    backend.submit(
+        JobRequest(
+            name=either,
+            command=[sys.executable, "-c", code],
+            workdir=str(tmp_path),
+            sites=["site-a", "site-b"],  # --constraint=site-a: Slurm refuses unknown features
+        )
+    )
+    far = f"far-{stamp}"
+    backend.submit(JobRequest(name=far, command=["true"], workdir=str(tmp_path), sites=["site-b"]))
+    states = wait(backend, [here, either])
+    assert states[here].state == "done" and states[either].state == "done"
+    assert "site site-a" in backend.log_path(here).read_text()
+    assert backend.query([far])[far].state == "pending"  # held: waits for its site
+    backend.cancel([far])  # what relaxing locality does before submitting it anywhere
+    assert wait(backend, [far])[far].state == "cancelled"
+    ignored = SlurmBackend(tmp_path / "state2")  # the default: sites are not node features
+    name = f"anywhere-{stamp}"
+    ignored.submit(JobRequest(name=name, command=["true"], workdir=str(tmp_path), sites=["site-b"]))
+    assert wait(ignored, [name])[name].state == "done"
