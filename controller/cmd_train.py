@@ -118,12 +118,15 @@ def run_command(
 ) -> None:
     """Run a train over a dataset in this process, with a progress bar."""
     from controller.catalog.loader import load_valid_catalog
+    from controller.config import load_config
     from controller.engine.chunk import Chunk
     from controller.engine.files import data_dir as default_data_dir
     from controller.localrun import run_local
     from controller.workspace import find_catalog
 
-    catalog = load_valid_catalog(catalog_dir or find_catalog())
+    folder = catalog_dir or find_catalog()
+    catalog = load_valid_catalog(folder)
+    storage = load_config(folder.resolve().parent).storage  # the repository's storage elements
     bar: list[Any] = []
 
     def start(total: int) -> None:
@@ -143,6 +146,7 @@ def run_command(
             max_files,
             on_start=start,
             on_chunk=advance,
+            storage=storage,
         )
     finally:
         if bar:

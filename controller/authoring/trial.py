@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from controller.catalog.loader import load_valid_catalog
+from controller.config import load_config
 from controller.engine.files import data_dir as default_data_dir
 from controller.errors import WagonyardError
 from controller.localrun import run_local
@@ -30,7 +31,8 @@ def try_wagon(
         ds = ds.model_copy(
             update={"test_sample": ds.test_sample.model_copy(update={"events": events})}
         )
-    slices = test_sample(catalog, ds, default_data_dir(data_dir))
+    storage = load_config(catalog_dir.parent).storage  # the repository's storage elements
+    slices = test_sample(catalog, ds, default_data_dir(data_dir), storage)
     report = run_local(catalog, dataset, [ref], default_data_dir(data_dir), out, slices=slices)
     yield f"{report.events:,} events of {dataset} in {report.wall_s:.2f} s, max RSS {report.max_rss_mb:.0f} MB"
     for u in report.wagons:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from controller.catalog.catalog import Catalog, Entry
+from controller.catalog.models import FileList
 from controller.catalog.problems import Problem
 from controller.catalog.yamlsource import json_path
 
@@ -251,6 +252,30 @@ def _cycle_through(start: str, edges: dict[str, list[str]], within: set[str]) ->
 
 
 # --------------------------------------------------------------------------- datasets
+
+
+def storage_elements(catalog: Catalog, known: Collection[str]) -> list[Problem]:
+    """Files with replicas name storage elements; each must be one of wagonyard.yaml's."""
+    problems = []
+    for entry in catalog.datasets.values():
+        for index, spec in enumerate(entry.model.files):
+            if not isinstance(spec, FileList) or not spec.replicas:
+                continue
+            named = [
+                ("storage_element", spec.storage_element or ""),
+                *((("replicas", i), n) for i, n in enumerate(spec.replicas)),
+            ]
+            for where, name in named:
+                if name in known:
+                    continue
+                path = ("files", index, *((where,) if isinstance(where, str) else where))
+                hint = did_you_mean(name, known) or (
+                    "add it to storage.elements in wagonyard.yaml"
+                    if known
+                    else "wagonyard.yaml configures no storage.elements"
+                )
+                problems.append(_problem(entry, path, f"unknown storage element '{name}'", hint))
+    return problems
 
 
 def _dataset_runlists(catalog: Catalog, present: _Present) -> list[Problem]:

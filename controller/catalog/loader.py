@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from controller.catalog.catalog import Catalog, Entry, Positions
-from controller.catalog.checks import check_catalog, duplicate_names
+from controller.catalog.checks import check_catalog, duplicate_names, storage_elements
 from controller.catalog.modelerrors import model_problems
 from controller.catalog.models import (
     KINDS,
@@ -73,6 +73,18 @@ def load_catalog(catalog_dir: Path, repo_root: Path | None = None) -> tuple[Cata
     return scan.catalog, scan.problems
 
 
+def _storage_problems(catalog: Catalog, repo_root: Path) -> list[Problem]:
+    """Storage elements the datasets name against the repository's wagonyard.yaml (a broken
+    wagonyard.yaml is not the catalog's problem: the commands reading it say what is wrong)."""
+    from controller.config import load_config
+
+    try:
+        known = load_config(repo_root).storage.elements
+    except WagonyardError:
+        return []
+    return storage_elements(catalog, known)
+
+
 def load_valid_catalog(catalog_dir: Path, repo_root: Path | None = None) -> Catalog:
     """The catalog; raise ``CatalogError`` with every problem if any is an error."""
     catalog, problems = load_catalog(catalog_dir, repo_root)
@@ -113,6 +125,7 @@ def scan_catalog(catalog_dir: Path, repo_root: Path | None = None, *, tasks: boo
                 )
         _fill(scan, files, entries)
         scan.problems.extend(check_catalog(scan.catalog, broken))
+        scan.problems.extend(_storage_problems(scan.catalog, repo_root or catalog_dir.parent))
     if tasks:
         from controller.catalog.taskcheck import check_tasks  # imports analysts' code
 

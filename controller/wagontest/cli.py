@@ -65,6 +65,7 @@ def test_command(
     """Test wagons: the baseline, each wagon, the full train and the merge, measured."""
     # imported here, so that other commands do not pay for uproot and awkward at start-up
     from controller.catalog.loader import load_valid_catalog
+    from controller.config import load_config
     from controller.engine.files import data_dir as default_data_dir
     from controller.errors import WagonyardError
     from controller.history import GitRepo, HistoryStore
@@ -118,6 +119,7 @@ def test_command(
             commit,
             previous,
             datasets or None,
+            storage=load_config(catalog_dir.resolve().parent).storage,
         )
     except KeyboardInterrupt as exc:
         click.echo(
