@@ -7,6 +7,9 @@ set -euo pipefail
 dir=${1:-/tmp/wagonyard-slurm}
 mkdir -p "$dir"/{state,spool,log}
 dir=$(cd "$dir" && pwd)
+# one at a time: parallel test workers may all ask for the cluster at once
+exec 9>"$dir/up.lock"
+flock 9
 conf="$dir/slurm.conf"
 cpus=$(nproc)
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 * 8 / 10 ))

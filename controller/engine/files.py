@@ -116,14 +116,14 @@ def _find(catalog: Catalog, dataset: Dataset, root: Path, storage: Storage) -> _
     found = _Found()
     for index, spec in enumerate(dataset.files):
         se = spec.storage_element
-        base = _element_root(dataset, index, se, storage, root)
+        base = _element_root(se, storage, root)
         site = storage.site_of(se) if se in storage.elements else None
         if isinstance(spec, FileList):
             for path in spec.paths:
                 resolved = resolve_path(path, base)
-                if not (_is_url(resolved) or dataset.splitting.skip_bad_files):
-                    _must_exist(dataset, index, path, resolved, base, base is not root)
                 replicas = _replicas(dataset, index, spec, path, storage)
+                if not (_is_url(resolved) or dataset.splitting.skip_bad_files or replicas):
+                    _must_exist(dataset, index, path, resolved, base, base is not root)
                 found.files.append(InputFile(resolved, None, se, site, replicas))
         elif isinstance(spec, FilePattern):
             for path, run in _expand(spec.pattern, runlist, base):
@@ -140,9 +140,7 @@ def _find(catalog: Catalog, dataset: Dataset, root: Path, storage: Storage) -> _
     return found
 
 
-def _element_root(
-    dataset: Dataset, index: int, se: str | None, storage: Storage, root: Path
-) -> Path | str:
+def _element_root(se: str | None, storage: Storage, root: Path) -> Path | str:
     """Where relative paths of ``files[index]`` are read: its storage element, or ``root``."""
     if se is None or se not in storage.elements:
         return root
