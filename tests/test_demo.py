@@ -22,12 +22,10 @@ RECORD_SCHEMA = json.loads(
 )
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    cwd = tmp_path_factory.mktemp("demo")
-    workdir = cwd / "yard"
-    done = subprocess.run(  # a relative --workdir, as a user types it
-        [sys.executable, "-m", "controller", "demo", "--workdir", "yard"],
+def run_demo(cwd: Path, *args: str) -> str:
+    """``wagonyard demo ARGS`` in ``cwd`` as a user runs it (no input); what it said."""
+    done = subprocess.run(
+        [sys.executable, "-m", "controller", "demo", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -36,7 +34,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    return workdir, output
+    return output
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    cwd = tmp_path_factory.mktemp("demo")
+    return cwd / "yard", run_demo(cwd, "--workdir", "yard")  # relative, as a user types it
 
 
 @pytest.mark.slow
@@ -152,16 +156,7 @@ def test_the_storage_demo_reads_from_xrootd_and_writes_its_output_there(tmp_path
 
     if shutil.which("xrootd") is None:
         pytest.fail("Debian's xrootd-server is not installed (bash scripts/install.sh --test)")
-    done = subprocess.run(
-        [sys.executable, "-m", "controller", "demo", "--storage", "xrootd", "--dataset", "hzz-mc"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
+    output = run_demo(tmp_path, "--storage", "xrootd", "--dataset", "hzz-mc")
     [merged] = (tmp_path / "wagonyard-demo").glob("outputs/*/AnalysisResults.root")
     assert_matches(read_output(merged)[0], hzz_reference())
     base = Path(output.split("XRootD storage elements se-a and se-b serve ")[1].split("/se-*")[0])
