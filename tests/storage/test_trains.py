@@ -33,7 +33,11 @@ def storage_of(servers: dict[str, Server], output: str | None = None) -> Storage
     return Storage(elements=elements, output=output)
 
 
-def catalog_with(root: Path, files: list[dict[str, object]]) -> Path:
+def catalog_with(root: Path, files: list[dict[str, object]], storage: Storage) -> Path:
+    """The example catalog with the dataset's files on storage, and the repository's
+    wagonyard.yaml naming the storage elements (validate checks the replicas against it)."""
+    config = {"storage": storage.model_dump(mode="json", exclude_defaults=True)}
+    (root / "wagonyard.yaml").write_text(yaml.safe_dump(config))
     catalog = root / "catalog"
     shutil.copytree(REPO_CATALOG, catalog, ignore=shutil.ignore_patterns("__pycache__"))
     path = catalog / "datasets" / "cms-2010-dimuon.yaml"
@@ -56,8 +60,8 @@ def test_a_storage_element_killed_mid_train_its_jobs_read_the_replicas(
         xrootd["se-a"].put(Path(ZMUMU), name)
         xrootd["se-b"].put(Path(ZMUMU), name)
     files = [{"paths": names, "storage_element": "se-a", "replicas": ["se-b"]}]
-    catalog = load_valid_catalog(catalog_with(tmp_path, files))
     storage = storage_of(xrootd, output="se-c")
+    catalog = load_valid_catalog(catalog_with(tmp_path, files, storage))
     out = tmp_path / "out"
     record, _ = compose(
         catalog, "cms-2010-dimuon", "c0ffee", tmp_path, out, "local", storage=storage
@@ -105,10 +109,11 @@ def test_jobs_wait_for_their_sites_until_locality_is_relaxed(
         {"paths": on_a, "storage_element": "se-a"},
         {"paths": on_b, "storage_element": "se-b"},
     ]
-    catalog = load_valid_catalog(catalog_with(tmp_path, files))
+    storage = storage_of(xrootd)
+    catalog = load_valid_catalog(catalog_with(tmp_path, files, storage))
     out = tmp_path / "out"
     record, _ = compose(
-        catalog, "cms-2010-dimuon", "c0ffee", tmp_path, out, "local", storage=storage_of(xrootd)
+        catalog, "cms-2010-dimuon", "c0ffee", tmp_path, out, "local", storage=storage
     )
     # site-b has one slot for five jobs: site-a idles once its two are done, until relaxation
     # (at half done here, so that it shows with few jobs; a real train waits for 90 %)
