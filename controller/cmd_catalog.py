@@ -7,12 +7,15 @@ folders, prints, and turns a failed check into a ``WagonyardError`` (exit 1).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from controller.catalog.loader import Scan, scan_catalog
-from controller.catalog.schema import Counts, ValidationReport, stale_schemas, write_schemas
 from controller.errors import WagonyardError
+
+if TYPE_CHECKING:  # imported where used: a command that needs no catalog starts faster
+    from controller.catalog.loader import Scan
+    from controller.catalog.schema import ValidationReport
 
 
 @click.command("validate")
@@ -31,6 +34,8 @@ def validate_command(catalog_dir: Path | None, output_format: str) -> None:
 
     CATALOG_DIR defaults to ./catalog, or the nearest catalog/ folder above.
     """
+    from controller.catalog.loader import scan_catalog
+
     scan = scan_catalog(catalog_dir or _nearest_catalog(Path.cwd()))
     report = build_report(scan)
     if output_format == "json":
@@ -55,6 +60,8 @@ def _nearest_catalog(start: Path) -> Path:
 
 
 def build_report(scan: Scan) -> ValidationReport:
+    from controller.catalog.schema import Counts, ValidationReport
+
     """The validation report of a scan, with its totals."""
     problems = scan.problems
     errors = sum(p.severity == "error" for p in problems)
@@ -115,6 +122,8 @@ def summary(report: ValidationReport) -> str:
 def schema_command(check: bool, schema_dir: Path) -> None:
     """Write the JSON Schemas of the catalog files, generated from the pydantic models."""
     if check:
+        from controller.catalog.schema import stale_schemas
+
         stale = stale_schemas(schema_dir)
         for name in stale:
             state = "missing" if not (schema_dir / name).exists() else "differs from the models"
@@ -126,6 +135,8 @@ def schema_command(check: bool, schema_dir: Path) -> None:
             )
         click.echo(f"schemas up to date in {schema_dir.as_posix()}/")
         return
+    from controller.catalog.schema import write_schemas
+
     written = write_schemas(schema_dir)
     for path in written:
         click.echo(f"wrote {path.as_posix()}")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from controller.errors import WagonyardError
 from controller.options import data_dir_option
-from controller.reconcile.context import Context
-from controller.reconcile.passes import PassResult
+
+if TYPE_CHECKING:  # imported where used: the grid's jobs start this CLI too
+    from controller.reconcile.context import Context
+    from controller.reconcile.passes import PassResult
 
 repo_option = click.option(
     "--repo",
