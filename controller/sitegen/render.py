@@ -190,6 +190,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "config_value": config_value,
     "code_version": code_version,
     "file_slice": file_slice,
+    "basename": lambda path: path.rstrip("/").rsplit("/", 1)[-1],
     "svg": svg,
     "short": lambda sha, n=10: sha[:n],
     "analysis_page": lambda name: page_path("analysis", name),

@@ -251,3 +251,34 @@ def test_a_train_finished_in_the_sites_last_second_counts(catalog: Catalog) -> N
     record.finished = now + timedelta(milliseconds=700)
     board = dashboard(catalog, [summarize(record)], [], [], now)
     assert board.week_trains == 1 and board.days[-1].trains == 1
+
+
+def test_a_train_on_storage_shows_sites_replicas_read_and_its_output_url(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    from controller.records import OutputFile, ReplicaRead
+
+    record = failed_record(catalog, FAILED, T0)
+    for job in record.jobs:
+        for attempt in job.attempts:
+            attempt.site = "site-<b>"
+    done = next(j for j in record.jobs if j.report is not None)
+    assert done.report is not None
+    first = done.files[0].path
+    done.report.replicas_read = [
+        ReplicaRead(
+            path=first,
+            read="root://se-b.example//z.root",
+            storage_element="se-b",
+            failed=["root://se-a.example//z.root: cannot open"],
+        )
+    ]
+    record.output = OutputFile(
+        path="x/AnalysisResults.root", sha256="0" * 64, bytes=1, events=1,
+        url="root://se-b.example:1094//trains/x/AnalysisResults.root",
+    )  # fmt: skip
+    build_records(catalog, [record], tmp_path / "site", tmp_path)
+    html = (tmp_path / "site" / "trains" / f"{FAILED}.html").read_text()
+    assert "at site-&lt;b&gt;" in html and "site-<b>" not in html
+    assert "read from se-b after 1 failed copy" in html
+    assert "root://se-b.example:1094//trains/x/AnalysisResults.root" in html
