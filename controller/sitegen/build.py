@@ -13,19 +13,20 @@ import multiprocessing as mp
 import os
 import shutil
 import sysconfig
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jinja2 import Environment
 
-from controller.records import TrainRecord
+import controller
 from controller.sitegen.assemble import SiteInputs, site_model
 from controller.sitegen.downloads import offered, write_downloads
 from controller.sitegen.feeds import feeds
-from controller.sitegen.model import Site
-from controller.sitegen.render import Hide, PageJob, environment, page_jobs, renderer
+from controller.sitegen.model import Site, TrainPage
+from controller.sitegen.pagecache import Entry, PageCache, entry, page_key, save, site_key
+from controller.sitegen.render import Hide, PageJob, environment, page_jobs, piece, renderer
 from controller.sitegen.sources import read_repository
 from controller.sitegen.writing import remove_stale, write_files
 from controller.workspace import shipped
@@ -90,8 +91,10 @@ def build_site(
     site = site_model(replace(inputs, downloads=downloads))
     folder = site_folder()
     jobs = page_jobs(site)
-    trains = _Downloads(inputs.records, inputs.raw_records, outputs_root, hide)
-    _render_all(site, environment(folder / "templates", hide), out_dir, jobs, trains)
+    env = environment(folder / "templates", hide)
+    shared = site_key(site, folder / "templates", (controller.__version__, hide))
+    work = _Work(site, env, out_dir, jobs, inputs, outputs_root, hide, PageCache(out_dir), shared)
+    save(out_dir, _render_all(work))
     written = [out_dir / job[0] for job in jobs]
     written_feeds = write_files(out_dir, feeds(site, base_url).items())
     kept = set(written) | set(written_feeds)
@@ -102,54 +105,76 @@ def build_site(
 
 
 @dataclass(frozen=True)
-class _Downloads:
-    """What the trains' downloads are made from."""
+class _Work:
+    """Everything rendering and writing the pages and downloads needs."""
 
-    records: Sequence[TrainRecord]
-    raw: Mapping[str, bytes]
+    site: Site
+    env: Environment
+    out_dir: Path
+    jobs: list[PageJob]
+    inputs: SiteInputs
     outputs_root: Path
     hide: Hide
+    cache: PageCache
+    shared: str  # the key of what every train page shares
 
-    def write(self, out_dir: Path, share: tuple[int, int] = (0, 1)) -> None:
-        mine = self.records[share[0] :: share[1]]
-        write_downloads(out_dir, mine, self.raw, self.outputs_root, self.hide)
+    def run(self, share: tuple[int, int] = (0, 1)) -> list[Entry]:
+        """Render and write every n-th page (a train page only if its inputs changed since
+        the last build), then every n-th train's downloads; the train pages' entries."""
+        render = renderer(self.site, self.env)
+        footer = piece(self.site, self.env, "_footer.html").encode()
+        entries: list[Entry] = []
+
+        def pages() -> Iterator[tuple[str, bytes]]:
+            for job in self.jobs[share[0] :: share[1]]:
+                page = job[3]
+                if not isinstance(page, TrainPage):
+                    yield job[0], render(job).encode()
+                    continue
+                key = page_key(page, self.site, self.inputs.raw_records, self.shared)
+                reused = self.cache.fresh(job[0], key, footer)
+                if reused is not None:
+                    entries.append(reused[0])
+                    yield job[0], reused[1]  # written only if the footer changed
+                    continue
+                data = render(job).encode()
+                if key is not None:
+                    entries.append(entry(job[0], key, data))
+                yield job[0], data
+
+        write_files(self.out_dir, pages())
+        records = self.inputs.records[share[0] :: share[1]]
+        raw = self.inputs.raw_records
+        write_downloads(self.out_dir, records, raw, self.outputs_root, self.hide)
+        return entries
 
 
-_SHARED: tuple[Site, Environment, Path, list[PageJob], _Downloads] | None = None
+_SHARED: _Work | None = None
 PARALLEL_FROM = 2000  # pages; below, forking costs more than it saves
 
 
-def _render_share(share: tuple[int, int]) -> None:
-    """In a forked worker: render and write every n-th page job, and every n-th train's
-    downloads."""
+def _run_share(share: tuple[int, int]) -> list[Entry]:
+    """In a forked worker: its share of the pages and downloads."""
     assert _SHARED is not None
     gc.enable()  # for what rendering leaves; the shared model is frozen out of its passes
-    site, env, out_dir, jobs, trains = _SHARED
-    render = renderer(site, env)
-    mine = jobs[share[0] :: share[1]]
-    write_files(out_dir, ((job[0], render(job).encode()) for job in mine))
-    trains.write(out_dir, share)
+    return _SHARED.run(share)
 
 
-def _render_all(
-    site: Site, env: Environment, out_dir: Path, jobs: list[PageJob], trains: _Downloads
-) -> None:
+def _render_all(work: _Work) -> list[Entry]:
     """Render and write every page and download; on big sites in one forked process per core
     (the site model is shared copy-on-write, each worker writes its own files)."""
     global _SHARED
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        render = renderer(site, env)
-        write_files(out_dir, ((job[0], render(job).encode()) for job in jobs))
-        trains.write(out_dir)
-        return
-    for folder in {os.path.dirname(job[0]) for job in jobs}:  # first: no race to make them
-        (out_dir / folder).mkdir(parents=True, exist_ok=True)
-    _SHARED = (site, env, out_dir, jobs, trains)
+    if workers < 2 or len(work.jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return work.run()
+    for folder in {os.path.dirname(job[0]) for job in work.jobs}:  # first: no race to make them
+        (work.out_dir / folder).mkdir(parents=True, exist_ok=True)
+    _SHARED = work
     gc.freeze()  # the workers' collector leaves the shared model alone: no copy-on-write
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            pool.map(_render_share, [(i, workers) for i in range(workers)])
+            shares = pool.map(_run_share, [(i, workers) for i in range(workers)])
     finally:
         gc.unfreeze()
         _SHARED = None
+    return [entry for share in shares for entry in share]

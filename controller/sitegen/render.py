@@ -263,6 +263,13 @@ def page_jobs(site: Site) -> list[PageJob]:
     return jobs
 
 
+def piece(site: Site, env: Environment, name: str, section: str = "", root: str = "") -> Markup:
+    """One of the pieces every page repeats (``_nav.html``, ``_footer.html``), once
+    ``renderer`` has given ``env`` the site's helpers."""
+    context = {"site": site, "section": section, "root": root}
+    return Markup(env.get_template(name).render(context))
+
+
 def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
     """A function rendering one page job of ``site`` to HTML."""
     env.globals.update(helpers(site))
@@ -274,8 +281,7 @@ def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
         key = (name, section, root)
         found = pieces.get(key)
         if found is None:
-            context = {"site": site, "section": section, "root": root}
-            found = pieces[key] = Markup(env.get_template(name).render(context))
+            found = pieces[key] = piece(site, env, name, section, root)
         return found
 
     env.globals["chrome"] = chrome
