@@ -5,6 +5,7 @@ gone are removed. Plain ``os`` calls: a big site has 400,000 files. Adapter: fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterable
@@ -72,9 +73,13 @@ def remove_stale(out_dir: Path, keep: set[Path]) -> None:
     kept = {str(p) for p in keep}
     for folder in GENERATED_FOLDERS:
         for here, _, names in os.walk(out_dir / folder, topdown=False):
+            left = False
             for name in names:
                 path = os.path.join(here, name)
-                if path not in kept:
+                if path in kept:
+                    left = True
+                else:
                     os.unlink(path)
-            if not os.listdir(here):
-                os.rmdir(here)
+            if not left:  # emptied, unless a folder in it is left
+                with contextlib.suppress(OSError):
+                    os.rmdir(here)
