@@ -187,12 +187,14 @@ def main() -> int:
     t0 = time.perf_counter()
     build_from_repository(repo, out, base / "outputs")
     again = time.perf_counter() - t0
-    files = [p for p in out.rglob("*") if p.is_file()]
+    cache = [p for p in (out / ".wagonyard-cache").rglob("*") if p.is_file()]
+    files = [p for p in out.rglob("*") if p.is_file() and ".wagonyard-cache" not in p.parts]
     biggest = sorted(files, key=lambda p: p.stat().st_size, reverse=True)[:3]
     print(f"site build: {len(pages):,} pages, {len(files):,} files, "
           f"{sum(p.stat().st_size for p in files) / 1e9:.2f} GB")  # fmt: skip
     for p in biggest:
         print(f"  biggest: {p.relative_to(out)} {p.stat().st_size / 1e6:.1f} MB")
+    print(f"  page cache (not published): {sum(p.stat().st_size for p in cache) / 1e6:.1f} MB")
     for w in warnings[:3]:
         print(f"  warning: {w}")
     verdict = "PASS" if max(first, again) < TARGET_S else "FAIL"
