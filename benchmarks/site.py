@@ -4,8 +4,10 @@ A generated git repository (written with ``git fast-import``): 10,000 wagons in 
 (500 members, 10 groups) enabled on 20 datasets, and a history branch with 100,000 train records
 (8 wagons and 4 jobs each, over 200 days; most done, some failed, a few running) and 200
 wagon-test reports (20,000 wagon tests with their memory samples). Timed, end to end in this
-process: a first build into an empty folder, then a rebuild of the same inputs (which rewrites
-nothing). Also prints the size of the biggest pages, to show they stay usable.
+process: a first build into an empty folder (nothing cached), then a rebuild of the same inputs
+(which rewrites nothing and takes every train page from the page cache the first build left in
+the site's folder, ``.wagonyard-cache/``); both must take under 60 s. Also prints the size of
+the biggest pages, to show they stay usable.
 
     python3 benchmarks/site.py [--wagons 10000] [--trains 100000] [--keep /tmp/wy-site-bench]
 """
@@ -185,17 +187,19 @@ def main() -> int:
     t0 = time.perf_counter()
     build_from_repository(repo, out, base / "outputs")
     again = time.perf_counter() - t0
-    files = [p for p in out.rglob("*") if p.is_file()]
+    cache = [p for p in (out / ".wagonyard-cache").rglob("*") if p.is_file()]
+    files = [p for p in out.rglob("*") if p.is_file() and ".wagonyard-cache" not in p.parts]
     biggest = sorted(files, key=lambda p: p.stat().st_size, reverse=True)[:3]
     print(f"site build: {len(pages):,} pages, {len(files):,} files, "
           f"{sum(p.stat().st_size for p in files) / 1e9:.2f} GB")  # fmt: skip
     for p in biggest:
         print(f"  biggest: {p.relative_to(out)} {p.stat().st_size / 1e6:.1f} MB")
+    print(f"  page cache (not published): {sum(p.stat().st_size for p in cache) / 1e6:.1f} MB")
     for w in warnings[:3]:
         print(f"  warning: {w}")
-    verdict = "PASS" if first < TARGET_S else "FAIL"
-    print(f"first build {first:.1f} s (target < {TARGET_S:.0f} s): {verdict}")
-    print(f"rebuild of the same inputs {again:.1f} s ({again / first:.2f} of the first)")
+    verdict = "PASS" if max(first, again) < TARGET_S else "FAIL"
+    print(f"first build {first:.1f} s, rebuild of the same inputs {again:.1f} s "
+          f"(target < {TARGET_S:.0f} s each): {verdict}")  # fmt: skip
     return 0 if verdict == "PASS" else 1
 
 

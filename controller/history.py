@@ -17,6 +17,7 @@ from pathlib import Path
 from controller.errors import HistoryConflict, HistoryError
 
 DEFAULT_BRANCH = "wagonyard/history"
+DELTA_BASE_CACHE = "1g"  # a limit, not an allocation: git keeps only the bases it meets
 
 
 class GitRepo:
@@ -165,13 +166,17 @@ class HistoryStore:
         return dict(zip(wanted, self.read_blobs([ids[p] for p in wanted]), strict=True))
 
     def read_blobs(self, ids: list[str]) -> list[bytes]:
-        """The contents of git blobs by id, in order, with one ``git cat-file --batch``."""
+        """The contents of git blobs by id, in order, with one ``git cat-file --batch``.
+
+        Records are stored as deltas of one another; with git's default cache of delta bases
+        (96 MB) 100,000 of them took 16 s to read, with ``DELTA_BASE_CACHE`` 3 s."""
         if not ids:
             return []
         query = "".join(f"{i}\n" for i in ids).encode()
         try:
+            cache = f"core.deltaBaseCacheLimit={DELTA_BASE_CACHE}"
             out = subprocess.run(
-                ["git", "-C", str(self.repo.path), "cat-file", "--batch"],
+                ["git", "-c", cache, "-C", str(self.repo.path), "cat-file", "--batch"],
                 input=query,
                 capture_output=True,
                 check=True,

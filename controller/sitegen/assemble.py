@@ -71,7 +71,7 @@ def _wagon_pages(
     inputs: SiteInputs,
     trains: tuple[TrainSummary, ...],
     tests: Mapping[tuple[str, str], list[TestRun]],
-    usage_of: Mapping[str, tuple[UsageRow, ...]],
+    usage_of: Mapping[tuple[str, str], list[UsageRow]],  # (train, wagon ref) -> its rows
 ) -> dict[str, WagonPage]:
     catalog = inputs.catalog
     dependents: dict[str, list[str]] = defaultdict(list)
@@ -104,7 +104,7 @@ def _wagon_pages(
         if newest is not None:
             effective = tuple((w.directory, w.config) for w in newest.case.wagons if w.ref == ref)
         rows = tuple(
-            WagonTrainRow(t, tuple(u for u in usage_of.get(t.train_id, ()) if u.ref == ref))
+            WagonTrainRow(t, tuple(usage_of.get((t.train_id, ref), ())))
             for t in ran_in.get(ref, [])
         )
         pages[ref] = WagonPage(
@@ -149,7 +149,10 @@ def site_model(inputs: SiteInputs) -> Site:
         )
         for t in trains
     )
-    usage_of = {p.summary.train_id: p.usage for p in train_pages}
+    usage_of: dict[tuple[str, str], list[UsageRow]] = defaultdict(list)
+    for page in train_pages:
+        for u in page.usage:
+            usage_of[(page.summary.train_id, u.ref)].append(u)
     wagon_pages = _wagon_pages(inputs, trains, tests, usage_of)
 
     by_analysis: dict[str, list[TrainSummary]] = defaultdict(list)

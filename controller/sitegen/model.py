@@ -14,7 +14,7 @@ from typing import Literal
 
 from controller.catalog.catalog import Entry
 from controller.catalog.models import Analysis, CodeVersion, Dataset, RunList, Wagon
-from controller.records import TrainRecord
+from controller.records import SkippedFile, TrainRecord
 from controller.wagontest.report import CaseReport
 
 PageKind = Literal["analysis", "dataset", "runlist", "train", "wagon", "member"]
@@ -222,6 +222,18 @@ class TrainPage:
     comparison: tuple[Comparison, ...]
     downloads: tuple[Download, ...]
     locality_moved: int  # attempts started after locality was relaxed
+    totals: JobTotals
+
+
+@dataclass(frozen=True)
+class JobTotals:
+    """What a train page's tables sum up over the usage rows and the jobs."""
+
+    cpu_s: float  # of the usage rows
+    max_pss_mb: float | None  # the largest of the jobs' reports (that give one)
+    max_rss_mb: float | None
+    attempts: int
+    skipped: tuple[SkippedFile, ...]  # every job's skipped files
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,7 @@ def environment(templates: Path, hide: Hide = ()) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates do not change during a build: no stat per page
     )
     env.filters.update(FILTERS)
     env.filters["public"] = lambda text: public(text, hide)
@@ -263,9 +264,28 @@ def page_jobs(site: Site) -> list[PageJob]:
     return jobs
 
 
+def piece(site: Site, env: Environment, name: str, section: str = "", root: str = "") -> Markup:
+    """One of the pieces every page repeats (``_nav.html``, ``_footer.html``), once
+    ``renderer`` has given ``env`` the site's helpers."""
+    context = {"site": site, "section": section, "root": root}
+    return Markup(env.get_template(name).render(context))
+
+
 def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
     """A function rendering one page job of ``site`` to HTML."""
     env.globals.update(helpers(site))
+    pieces: dict[tuple[str, str, str], Markup] = {}
+
+    def chrome(name: str, section: str, root: str) -> Markup:
+        """A piece every page repeats (``_nav.html``, ``_footer.html``), rendered once per
+        section and page depth: 100,000 train pages share two."""
+        key = (name, section, root)
+        found = pieces.get(key)
+        if found is None:
+            found = pieces[key] = piece(site, env, name, section, root)
+        return found
+
+    env.globals["chrome"] = chrome
     templates: dict[str, Any] = {}
 
     def render(job: PageJob) -> str:

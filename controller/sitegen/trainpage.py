@@ -14,6 +14,7 @@ from controller.sitegen.model import (
     Comparison,
     Download,
     Hist1D,
+    JobTotals,
     TestRun,
     TrainOutput,
     TrainPage,
@@ -134,9 +135,10 @@ def train_page(
             if a.state == "moved" or (a.started is not None and a.started > at and a.number > 1)
         )
     before = outputs.get(previous.train_id) if previous else None
+    usage = _usage(record, output, limit, tests)
     return TrainPage(
         summary,
-        _usage(record, output, limit, tests),
+        usage,
         output,
         missing if not output.problem else (),
         _variants(record, output),
@@ -144,4 +146,18 @@ def train_page(
         _comparison(output, before),
         downloads,
         moved,
+        _totals(record, usage),
+    )
+
+
+def _totals(record: TrainRecord, usage: tuple[UsageRow, ...]) -> JobTotals:
+    reports = [j.report for j in record.jobs if j.report is not None]
+    pss = [r.max_pss_mb for r in reports if r.max_pss_mb]  # a job that measured none: left out
+    rss = [r.max_rss_mb for r in reports]
+    return JobTotals(
+        sum(u.cpu_s for u in usage),
+        max(pss) if pss else None,
+        max(rss) if rss else None,
+        sum(len(j.attempts) for j in record.jobs),
+        tuple(s for r in reports for s in r.skipped),
     )

@@ -372,14 +372,19 @@ def build_records(
     out: Path,
     outputs_root: Path,
     generated: datetime = T0,
+    stored: bool = False,
 ) -> list[Path]:
-    """Build a site straight from records (no repository): what the build does after reading."""
+    """Build a site straight from records (no repository): what the build does after reading;
+    ``stored``: with each record's JSON as if read from git (what the page cache keys on)."""
     from controller.sitegen.assemble import SiteInputs
     from controller.sitegen.build import build_site, hidden_roots
     from controller.sitegen.gather import read_train_output
 
     outputs = {r.train_id: read_train_output(r, outputs_root) for r in records}
-    inputs = SiteInputs(catalog=catalog, records=records, outputs=outputs, generated=generated)
+    raw = {r.train_id: r.model_dump_json().encode() for r in records} if stored else {}
+    inputs = SiteInputs(
+        catalog=catalog, records=records, outputs=outputs, generated=generated, raw_records=raw
+    )
     return build_site(inputs, out, outputs_root, hidden_roots(outputs_root))
 
 

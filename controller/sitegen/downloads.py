@@ -1,0 +1,89 @@
+"""What each train offers for download: its merged output, its record as stored in git, its
+input files and the commands that reproduce it. ``offered`` names them for the train's page
+(cheap: it only asks whether the output exists); ``write_downloads`` makes and writes them,
+in the worker that renders the train's page. Paths of this machine are never published.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from controller.records import TrainRecord
+from controller.sitegen.gather import output_path
+from controller.sitegen.model import Download, download_path
+from controller.sitegen.render import Hide, public
+from controller.sitegen.writing import place
+
+OUTPUT = "AnalysisResults.root"
+WHAT = {
+    OUTPUT: "the merged output",
+    "record.json": "the train record: the wagons' frozen configurations, every job and attempt",
+    "inputs.txt": "the input files (path, first entry, end entry)",
+    "reproduce.sh": "the commands that run it again",
+}
+
+
+def _merged(record: TrainRecord, outputs_root: Path) -> Path | None:
+    merged = output_path(record, outputs_root)
+    return merged if merged is not None and merged.is_file() else None
+
+
+def offered(record: TrainRecord, outputs_root: Path) -> tuple[Download, ...]:
+    """The train's downloads, in the order its page lists them."""
+    names = [n for n in WHAT if n != OUTPUT or _merged(record, outputs_root) is not None]
+    return tuple(Download(n, download_path(record.train_id, n), WHAT[n]) for n in names)
+
+
+def contents(
+    record: TrainRecord, raw: bytes | None, outputs_root: Path, hide: Hide
+) -> dict[str, bytes | Path]:
+    """File name -> its bytes, or the file to link or copy (the merged output)."""
+    named: dict[str, bytes | Path] = {}
+    merged = _merged(record, outputs_root)
+    if merged is not None:
+        named[OUTPUT] = merged
+    stored = raw or record.model_dump_json(indent=1).encode()
+    named["record.json"] = public(stored.decode(), hide).encode()
+    slices = sorted(
+        {
+            f"{s.path}\t{s.entry_start}\t{'' if s.entry_stop is None else s.entry_stop}"
+            for j in record.jobs
+            for s in j.files
+        }
+    )
+    named["inputs.txt"] = public("".join(line + "\n" for line in slices), hide).encode()
+    named["reproduce.sh"] = _reproduce(record).encode()
+    return named
+
+
+def write_downloads(
+    out_dir: Path,
+    records: Iterable[TrainRecord],
+    raw: Mapping[str, bytes],
+    outputs_root: Path,
+    hide: Hide,
+) -> None:
+    """Write every download of ``records`` that changed."""
+    root = str(out_dir)
+    for r in records:
+        folder = os.path.dirname(os.path.join(root, download_path(r.train_id, "x")))
+        os.makedirs(folder, exist_ok=True)
+        for name, source in contents(r, raw.get(r.train_id), outputs_root, hide).items():
+            place(source, os.path.join(root, download_path(r.train_id, name)))
+
+
+def _reproduce(r: TrainRecord) -> str:
+    wagons = " ".join(f"--wagon {ref}" for ref in sorted({w.ref for w in r.wagons if w.enabled}))
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(r.versions.items()))
+    return (
+        "#!/bin/sh\n"
+        f"# Run train {r.train_id} again on this machine: the catalog at the commit it ran,\n"
+        "# the same wagons and dataset, in one process (wagonyard run).\n"
+        + (f"# It ran with: {versions}\n" if versions else "")
+        + "set -e\n"
+        f"git checkout {r.catalog_commit}\n"
+        f"wagonyard run --dataset {r.dataset} {wagons} --catalog catalog "
+        f"-o reproduce-{r.train_id}\n"
+    )

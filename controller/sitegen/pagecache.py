@@ -1,0 +1,131 @@
+"""Remember what each train page was rendered from, so that a rebuild renders again only the
+train pages whose inputs changed (a big site has 100,000 of them, a millisecond each).
+
+The manifest, ``.wagonyard-cache/train-pages.tsv`` in the site's folder (hidden: never
+published), holds per page the key of its inputs and the digest of the bytes written but the
+footer. A page is reused only when its key is the same and the file still holds those bytes;
+anything else is rendered again. The key covers the record as stored in git, every other datum
+of the page (usage, output, previous train, comparison, downloads), the links it makes, the
+site's title, the version, the hidden paths and the templates' text. The footer (the site's
+time and catalog commit, which change with every commit read) is not cached: a reused page
+gets this build's footer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from controller.sitegen.model import Site, TrainPage
+
+MANIFEST = ".wagonyard-cache/train-pages.tsv"
+Entry = tuple[str, str, str]  # (page path, key of its inputs, digest of its bytes but the footer)
+FOOTER, FOOTER_END = b'<footer class="wrap">', b"</footer>"  # as _footer.html writes it
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def without_footer(html: bytes) -> tuple[bytes, bytes]:
+    """A page's bytes before and after its footer (user text is escaped: no '<footer' in it)."""
+    start = html.rfind(FOOTER)
+    end = html.find(FOOTER_END, start) if start >= 0 else -1
+    if end < 0:
+        return html, b""
+    return html[:start], html[end + len(FOOTER_END) :]
+
+
+def site_key(site: Site, templates: Path, extra: object) -> str:
+    """What every train page shares but its footer: the site's title and links to the
+    repository, and the templates."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((site.title, site.repo_url, extra)).encode())
+    for path in sorted(templates.glob("*.html")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def page_key(page: TrainPage, site: Site, raw: Mapping[str, bytes], shared: str) -> str | None:
+    """The key of a train page's inputs; None when its record is not known as stored."""
+    record = page.summary.record
+    stored = raw.get(record.train_id)
+    previous = page.previous
+    before = raw.get(previous.train_id) if previous is not None else b""
+    if stored is None or before is None:
+        return None
+    refs = sorted({w.ref for w in record.wagons} | {u.ref for u in page.usage})
+    links = (
+        [site.has("wagon", ref) for ref in refs],
+        site.has("dataset", record.dataset),
+        previous is not None and site.has("train", previous.train_id),
+    )
+    inputs = (
+        shared,
+        digest(stored),
+        digest(before),
+        page.usage,
+        page.output,
+        page.no_histograms,
+        page.variants,
+        page.comparison,
+        page.downloads,
+        links,
+    )
+    return digest(repr(inputs).encode())
+
+
+class PageCache:
+    """The manifest of the last build into ``out_dir``."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.entries: dict[str, tuple[str, str]] = {}
+        try:
+            text = (out_dir / MANIFEST).read_text()
+        except (FileNotFoundError, UnicodeDecodeError):
+            return
+        for line in text.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3:
+                self.entries[parts[0]] = (parts[1], parts[2])
+
+    def fresh(self, path: str, key: str | None, footer: bytes) -> tuple[Entry, bytes] | None:
+        """If ``path`` was rendered from ``key`` and still holds those bytes: its entry and
+        its bytes with ``footer``; else None."""
+        known = self.entries.get(path)
+        if key is None or known is None or known[0] != key:
+            return None
+        try:
+            with open(os.path.join(self.out_dir, path), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        before, after = without_footer(data)
+        if digest(before + after) != known[1]:
+            return None
+        return (path, key, known[1]), before + footer + after
+
+
+def entry(path: str, key: str, html: bytes) -> Entry:
+    """The manifest's entry of a page just rendered from ``key``."""
+    before, after = without_footer(html)
+    return path, key, digest(before + after)
+
+
+def save(out_dir: Path, entries: Iterable[Entry]) -> None:
+    """Write the manifest of this build (sorted: the same inputs give the same bytes); none
+    when no page can be cached (records not read from git)."""
+    lines = sorted(f"{path}\t{key}\t{sha}\n" for path, key, sha in entries)
+    target = out_dir / MANIFEST
+    if not lines:
+        target.unlink(missing_ok=True)
+        if target.parent.is_dir() and not any(target.parent.iterdir()):
+            target.parent.rmdir()
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text("".join(lines))
+    os.replace(tmp, target)

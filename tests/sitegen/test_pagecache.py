@@ -1,0 +1,98 @@
+"""The cache of train pages: a rebuild renders again exactly the train pages whose inputs
+changed (the record, the previous train's record), gives every page this build's footer, never
+serves a page whose file changed since, and builds the same bytes as a build without it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.sitegen import build
+from controller.sitegen.pagecache import MANIFEST
+from controller.sitegen.render import PageJob
+from tests.sitegen.helpers import DONE, FAILED, GONE, T0, BuiltSite, build_records, read_page
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the train pages rendered (the build renders small sites in this process)."""
+    paths: list[str] = []
+    real = build.renderer
+
+    def spy(*args: Any) -> Callable[[PageJob], str]:
+        render = real(*args)
+
+        def counted(job: PageJob) -> str:
+            if job[1] == "train.html":
+                paths.append(job[0])
+            return render(job)
+
+        return counted
+
+    monkeypatch.setattr(build, "renderer", spy)
+    return paths
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_rebuild_renders_again_only_the_train_pages_whose_inputs_changed(
+    tmp_path: Path, built: BuiltSite, rendered: list[str]
+) -> None:
+    out, later = tmp_path / "site", T0 + timedelta(days=1)
+    build_records(built.catalog, built.records, out, built.outputs_root, stored=True)
+    assert sorted(rendered) == sorted(f"trains/{t}.html" for t in (DONE, FAILED, GONE))
+    assert (out / MANIFEST).is_file()
+
+    rendered.clear()
+    build_records(built.catalog, built.records, out, built.outputs_root, later, stored=True)
+    assert rendered == []  # nothing changed but the site's time
+    assert (
+        "As of 2010-11-06 10:00:00 UTC" in read_page((out / f"trains/{DONE}.html").read_text()).text
+    )
+
+    changed = [r.model_copy(deep=True) for r in built.records]
+    failed = next(r for r in changed if r.train_id == FAILED)
+    failed.message = "disk full on wn07"
+    done = next(r for r in changed if r.train_id == DONE)
+    done.events_processed += 1  # shown on GONE's page: DONE is its previous train
+    build_records(built.catalog, changed, out, built.outputs_root, later, stored=True)
+    assert sorted(rendered) == sorted(f"trains/{t}.html" for t in (DONE, FAILED, GONE))
+    assert "disk full on wn07" in read_page((out / f"trains/{FAILED}.html").read_text()).text
+
+    rendered.clear()
+    build_records(built.catalog, changed[:2], out, built.outputs_root, later, stored=True)
+    cold = tmp_path / "cold"
+    build_records(built.catalog, changed[:2], cold, built.outputs_root, later, stored=True)
+    assert files(out) == files(cold)  # with and without the cache, the same bytes
+
+
+def test_a_page_changed_since_the_last_build_is_never_served(
+    tmp_path: Path, built: BuiltSite, rendered: list[str]
+) -> None:
+    out = tmp_path / "site"
+    build_records(built.catalog, built.records, out, built.outputs_root, stored=True)
+    cold = files(out)
+    page = out / f"trains/{DONE}.html"
+    page.write_text(page.read_text().replace("cms-2010-dimuon", "tampered"))
+    (out / f"trains/{GONE}.html").unlink()
+    rendered.clear()
+    build_records(built.catalog, built.records, out, built.outputs_root, stored=True)
+    assert sorted(rendered) == [f"trains/{DONE}.html", f"trains/{GONE}.html"]
+    assert files(out) == cold
+
+
+def test_the_same_bytes_with_and_without_the_cache(tmp_path: Path, built: BuiltSite) -> None:
+    cold, warm = tmp_path / "cold", tmp_path / "warm"
+    build_records(built.catalog, built.records, cold, built.outputs_root, stored=True)
+    for _ in range(2):  # the second build serves every train page from the cache
+        build_records(built.catalog, built.records, warm, built.outputs_root, stored=True)
+    assert files(warm) == files(cold)
+    (warm / MANIFEST).unlink()  # a build that finds no cache
+    build_records(built.catalog, built.records, warm, built.outputs_root, stored=True)
+    assert files(warm) == files(cold)
