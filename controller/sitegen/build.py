@@ -14,13 +14,13 @@ import os
 import shutil
 import sysconfig
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jinja2 import Environment
 
 import controller
+from controller.gcpause import no_cycle_collection
 from controller.sitegen.assemble import SiteInputs, site_model
 from controller.sitegen.downloads import offered, write_downloads
 from controller.sitegen.feeds import feeds
@@ -58,25 +58,10 @@ def build_from_repository(
     base_url: str | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Build the site of ``repo`` into ``out_dir``; the pages written and any warnings."""
-    with no_cycle_collection():
+    with no_cycle_collection(collect_after=True):
         inputs, root, warnings = read_repository(repo, outputs_root)
         pages = build_site(inputs, out_dir, root, hidden_roots(root, repo), base_url)
     return pages, warnings
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector: a build makes millions of objects that live to its end
-    and almost no cycles, and the collector's passes over them took half the time of reading
-    and assembling. Collects once when done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-            gc.collect()
 
 
 def build_site(
