@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from controller.errors import WagonyardError
+from controller.storage.client import DEFAULT_TIMEOUT_S
 
 FILE_NAME = "wagonyard.yaml"
 BACKENDS = ("local", "slurm")
@@ -81,7 +82,7 @@ class Storage(_Model):
         "(under trains/<train_id>/) and verified on; none: it stays in the controller's home.",
     )
     timeout_s: int = Field(
-        10,
+        DEFAULT_TIMEOUT_S,
         ge=1,
         description="How long a job waits for a storage element that does not answer before it "
         "tries another replica (XRootD's connection window).",

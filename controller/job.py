@@ -42,6 +42,7 @@ from controller.records import (
     WagonInTrain,
     WagonUsage,
 )
+from controller.storage.client import set_client_defaults
 from controller.versions import versions
 
 OUTPUT_NAME = "AnalysisResults.root"
@@ -68,6 +69,7 @@ class JobSpec(BaseModel):
     run_filter: RunFilter | None = None  # a 'data' dataset's run list, applied per event
     memory_mb: int | None = None  # the dataset's limit: the sandbox's hard limit derives from it
     sample_each_chunk: bool = False
+    storage_timeout_s: int | None = None  # wagonyard.yaml's storage.timeout_s, for XRootD
 
     def instances(self) -> list[WagonInstance]:
         return [instance_of(w) for w in self.wagons]
@@ -83,6 +85,7 @@ def run_job(spec: JobSpec, on_chunk: Callable[[Chunk], None] | None = None) -> J
         skipped.append(SkippedFile(path=s.path, reason=str(exc), events=_entries(s)))
 
     t0, sampler = time.monotonic(), Sampler(interval=spec.metrics_interval_s)
+    set_client_defaults(spec.storage_timeout_s)  # before XRootD's client starts
     site = os.environ.get(SITE_ENV) or None  # the grid says where the job runs
     reads: list[ReplicaRead] = []
 

@@ -245,6 +245,9 @@ class JobTemplate(_Record):
         description="The merged output is copied to output_url/<train_id>/AnalysisResults.root "
         "(an output storage element) and verified there",
     )
+    storage_timeout_s: int | None = Field(
+        None, description="How long a job waits for a storage element that does not answer"
+    )
 
 
 class TrainTest(_Record):

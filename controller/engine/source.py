@@ -10,7 +10,6 @@ tried, or, where the dataset allows skipping bad files, is reported to the calle
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,23 +18,7 @@ import uproot
 from controller.engine.chunk import Chunk
 from controller.errors import DataError, WagonyardError
 from controller.records import FileSlice, ReplicaRead
-
-# XRootD's client waits minutes for a server that is down (5 retries, 120 s apart); a job with
-# another replica to read should give up on it in seconds. Read when the client starts.
-XROOTD_CLIENT_DEFAULTS = {
-    "XRD_CONNECTIONRETRY": "1",
-    "XRD_CONNECTIONWINDOW": "10",
-    "XRD_REQUESTTIMEOUT": "60",
-    "XRD_STREAMTIMEOUT": "30",
-}
-
-
-def xrootd_client_settings(timeout_s: int | None = None) -> None:
-    """Set XRootD's client timeouts (unless the environment sets them) before it starts."""
-    for key, value in XROOTD_CLIENT_DEFAULTS.items():
-        if key == "XRD_CONNECTIONWINDOW" and timeout_s is not None:
-            value = str(timeout_s)
-        os.environ.setdefault(key, value)
+from controller.storage.client import set_client_defaults
 
 
 def count_entries(path: str, tree: str) -> int:
@@ -85,7 +68,7 @@ class _open_tree:
 
     def __enter__(self) -> tuple[uproot.ReadOnlyDirectory, uproot.TTree]:
         if self.path.startswith(("root://", "xroot://")):
-            xrootd_client_settings()
+            set_client_defaults()
         try:
             self.file = uproot.open(
                 self.path, array_cache=None, object_cache=None, **_open_options(self.path)

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from controller.errors import StorageError
+from controller.storage.client import client_environment
 
 CHUNK = 1 << 20
 TIMEOUT_S = 600
@@ -44,7 +45,7 @@ def _xrd(*args: str, what: str) -> str:
             capture_output=True,
             text=True,
             timeout=TIMEOUT_S,
-            env={**os.environ, "XRD_CONNECTIONRETRY": os.environ.get("XRD_CONNECTIONRETRY", "1")},
+            env=client_environment(os.environ),
         )
     except subprocess.TimeoutExpired as exc:
         raise StorageError(f"{what}: {args[0]} did not finish in {TIMEOUT_S} s") from exc

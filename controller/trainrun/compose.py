@@ -79,6 +79,7 @@ def compose(
             run_filter=run_filter(catalog, ds),
             memory_mb=ds.limits.memory_mb,
             output_url=storage.output_url(),
+            storage_timeout_s=storage.timeout_s,
         ),
         wagons=described,
         excluded=excluded_files(catalog, ds, data_root, storage),
@@ -116,6 +117,7 @@ def spec_of(record: TrainRecord, job: JobRecord, output_dir: Path | None = None)
         skip_bad_files=t.skip_bad_files,
         run_filter=t.run_filter,
         memory_mb=t.memory_mb,
+        storage_timeout_s=t.storage_timeout_s,
     )
 
 

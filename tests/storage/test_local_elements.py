@@ -3,6 +3,7 @@ replicas, the sites a job may run at, and a verified copy refusing a mismatch.""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -91,3 +92,22 @@ def test_a_copy_is_verified_and_a_mismatch_refused(
     )
     with pytest.raises(StorageError, match="adler32 00000000; the source"):
         transfer.copy_verified(ZMUMU, str(tmp_path / "bad" / "z.root"))
+
+
+def test_the_storage_timeout_reaches_the_jobs_xrootd_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from controller.job import run_job
+
+    (tmp_path / "disk-a" / "d").mkdir(parents=True)
+    shutil.copy(ZMUMU, tmp_path / "disk-a" / "d" / "z0.root")
+    catalog_dir, storage = setup(tmp_path, [{"paths": ["d/z0.root"], "storage_element": "disk-a"}])
+    storage = storage.model_copy(update={"timeout_s": 3})
+    _, specs = compose(
+        load_valid_catalog(catalog_dir), "cms-2010-dimuon", "c0", tmp_path, tmp_path / "o", "local",
+        storage=storage,
+    )  # fmt: skip
+    assert [s.storage_timeout_s for s in specs] == [3]
+    monkeypatch.delenv("XRD_CONNECTIONWINDOW", raising=False)  # restored after the test
+    run_job(specs[0])
+    assert os.environ["XRD_CONNECTIONWINDOW"] == "3"  # set before XRootD's client starts
