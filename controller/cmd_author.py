@@ -13,21 +13,7 @@ from typing import Any
 import click
 
 from controller.errors import WagonyardError
-from controller.options import data_dir_option
-
-catalog_here = click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The catalog to edit (default: the nearest catalog/ upwards from here).",
-)
-
-
-def _catalog_dir(given: Path | None) -> Path:
-    from controller.workspace import find_catalog
-
-    return given.resolve() if given is not None else find_catalog(example=False)
+from controller.options import data_dir_option, edited_catalog, edited_catalog_option
 
 
 def _split_ref(ref: str) -> tuple[str, str]:
@@ -91,7 +77,7 @@ def analysis_command() -> None:
 @click.option("--title", required=True, help="A one-line human title.")
 @click.option("--group", required=True, help="The physics group (PWG), e.g. EW.")
 @click.option("--member", "members", multiple=True, required=True, help="A GitHub login.")
-@catalog_here
+@edited_catalog_option
 def analysis_new(
     name: str, title: str, group: str, members: tuple[str, ...], catalog_dir: Path | None
 ) -> None:
@@ -99,7 +85,7 @@ def analysis_new(
     from controller.authoring.apply import apply_checked
     from controller.authoring.edits import analysis_files
 
-    catalog = _catalog_dir(catalog_dir)
+    catalog = edited_catalog(catalog_dir)
     if (catalog / "analyses" / name).exists():
         raise WagonyardError(f"the analysis {name} exists already ({catalog.name}/analyses/{name})")
     written = apply_checked(catalog, analysis_files(name, title, group, members))
@@ -136,7 +122,7 @@ def wagon_command() -> None:
 @click.argument("ref")
 @click.option("--task", required=True, help="The task as module:Class, e.g. tasks:DimuonMass.")
 @click.option("--set", "sets", multiple=True, help="A configurable's value, key=value.")
-@catalog_here
+@edited_catalog_option
 def wagon_new(ref: str, task: str, sets: tuple[str, ...], catalog_dir: Path | None) -> None:
     """A new wagon REF (analysis/wagon) of TASK, its configurables written out with their
     defaults and descriptions."""
@@ -144,7 +130,7 @@ def wagon_new(ref: str, task: str, sets: tuple[str, ...], catalog_dir: Path | No
     from controller.authoring.edits import parse_sets, wagon_text
     from controller.authoring.taskinfo import task_info
 
-    catalog = _catalog_dir(catalog_dir)
+    catalog = edited_catalog(catalog_dir)
     relative = _wagon_path(catalog, ref, must_exist=False)
     analysis, wagon = _split_ref(ref)
     values = parse_sets(sets)
@@ -157,13 +143,13 @@ def wagon_new(ref: str, task: str, sets: tuple[str, ...], catalog_dir: Path | No
 @wagon_command.command("clone")
 @click.argument("source")
 @click.argument("target")
-@catalog_here
+@edited_catalog_option
 def wagon_clone(source: str, target: str, catalog_dir: Path | None) -> None:
     """Copy the wagon SOURCE to TARGET (analysis/wagon), disabled until enabled."""
     from controller.authoring.apply import apply_checked
     from controller.authoring.edits import clone_text
 
-    catalog = _catalog_dir(catalog_dir)
+    catalog = edited_catalog(catalog_dir)
     src = _wagon_path(catalog, source)
     dst = _wagon_path(catalog, target, must_exist=False)
     dst_analysis = _split_ref(target)[0]
@@ -197,7 +183,7 @@ def _code(tag: str | None, pull_request: int | None) -> dict[str, Any] | None:
 @click.option("--dataset", required=True)
 @click.option("--tag", help="Run the code of this git tag (default: the commit at composition).")
 @click.option("--pull-request", type=click.IntRange(min=1), help="Run this pull request's code.")
-@catalog_here
+@edited_catalog_option
 def wagon_enable(
     ref: str, dataset: str, tag: str | None, pull_request: int | None, catalog_dir: Path | None
 ) -> None:
@@ -205,7 +191,7 @@ def wagon_enable(
     from controller.authoring.apply import apply_checked
     from controller.authoring.edits import enabled_text
 
-    catalog = _catalog_dir(catalog_dir)
+    catalog = edited_catalog(catalog_dir)
     relative = _wagon_path(catalog, ref)
     text = enabled_text(
         _read(catalog, relative), relative, dataset, _code(tag, pull_request), enable=True
@@ -219,13 +205,13 @@ def wagon_enable(
 @wagon_command.command("disable")
 @click.argument("ref")
 @click.option("--dataset", required=True)
-@catalog_here
+@edited_catalog_option
 def wagon_disable(ref: str, dataset: str, catalog_dir: Path | None) -> None:
     """Stop running the wagon REF on a dataset."""
     from controller.authoring.apply import apply_checked
     from controller.authoring.edits import enabled_text
 
-    catalog = _catalog_dir(catalog_dir)
+    catalog = edited_catalog(catalog_dir)
     relative = _wagon_path(catalog, ref)
     text = enabled_text(_read(catalog, relative), relative, dataset, None, enable=False)
     written = apply_checked(catalog, {relative: text})
@@ -239,13 +225,13 @@ def wagon_disable(ref: str, dataset: str, catalog_dir: Path | None) -> None:
 
 @wagon_command.command("show")
 @click.argument("ref")
-@catalog_here
+@edited_catalog_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def wagon_show(ref: str, catalog_dir: Path | None, fmt: str) -> None:
     """The wagon's effective configuration, dependencies, datasets and latest tests."""
     from controller.authoring.show import describe, render
 
-    catalog = _catalog_dir(catalog_dir)
+    catalog = edited_catalog(catalog_dir)
     _wagon_path(catalog, ref)
     shown = describe(catalog, ref)
     click.echo(json.dumps(shown, indent=2, sort_keys=True) if fmt == "json" else render(shown))
@@ -260,7 +246,7 @@ def wagon_show(ref: str, catalog_dir: Path | None, fmt: str) -> None:
     help="Events to read (default: the dataset's test sample).",
 )
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-@catalog_here
+@edited_catalog_option
 @data_dir_option
 def wagon_try(
     ref: str,
@@ -273,7 +259,7 @@ def wagon_try(
     """Run the wagon with its dependencies on the dataset's test sample, here and now."""
     from controller.authoring.trial import try_wagon
 
-    catalog = _catalog_dir(catalog_dir)
+    catalog = edited_catalog(catalog_dir)
     _wagon_path(catalog, ref)
     out = output_dir or Path("wagonyard-try") / ref.replace("/", "-")
     for line in try_wagon(catalog, ref, dataset, events, data_dir, out):

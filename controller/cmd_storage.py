@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from controller.errors import StorageError, WagonyardError
-from controller.options import data_dir_option
+from controller.options import data_dir_option, edited_catalog, edited_catalog_option
 
 
 def _same(source: str, destination: str) -> bool:
@@ -31,14 +31,7 @@ def _same(source: str, destination: str) -> bool:
     is_flag=True,
     help="Only show the jobs before and after and the copies to make; copy and edit nothing.",
 )
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The catalog (default: the nearest catalog/ upwards from here); its repository's "
-    "wagonyard.yaml names the storage elements.",
-)
+@edited_catalog_option
 @data_dir_option
 def consolidate_command(
     dataset_name: str, target: str, plan_only: bool, catalog_dir: Path | None, data_dir: Path | None
@@ -53,9 +46,8 @@ def consolidate_command(
     from controller.engine.files import input_files
     from controller.storage.consolidate import edited_text, plan, run_copies
     from controller.storage.transfer import copy_verified
-    from controller.workspace import find_catalog
 
-    folder = catalog_dir.resolve() if catalog_dir else find_catalog(example=False)
+    folder = edited_catalog(catalog_dir)
     storage = load_config(folder.parent).storage
     catalog = load_valid_catalog(folder)
     entry = catalog.datasets.get(dataset_name)
