@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from controller.catalog.loader import load_valid_catalog
 from controller.config import join_url
 from controller.demodata import write_demo_data
+from controller.demostorage import free_port
 from controller.engine.plan import plan_train
 from controller.engine.train import load_wagons
 from controller.job import JobSpec, run_job
@@ -54,12 +54,6 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=5, help="rounds; each figure is the best")
     p.add_argument("--out", type=Path, default=Path("/tmp/wagonyard-bench-storage"))
     return p.parse_args()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def read_all(paths: list[str]) -> int:

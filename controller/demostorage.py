@@ -31,7 +31,8 @@ ELEMENTS = ("se-a", "se-b")
 OUTPUT = "se-b"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on localhost nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -71,7 +72,7 @@ def xrootd_servers(workdir: Path) -> Iterator[tuple[dict[str, str], Path]]:
     base.mkdir(parents=True, exist_ok=True)
     base.chmod(0o755)
     _script("--down", str(base))  # an earlier demo's, if any
-    ports = {name: _free_port() for name in ELEMENTS}
+    ports = {name: free_port() for name in ELEMENTS}
     _script(str(base), *(f"{name}:{port}" for name, port in ports.items()))
     try:
         yield {name: f"root://127.0.0.1:{port}//" for name, port in ports.items()}, base

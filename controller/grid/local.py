@@ -72,7 +72,9 @@ class LocalBackend:
         self.site = site or os.environ.get("WAGONYARD_LOCAL_SITE", "local")
         # the sites it stands for, with their slots; by default one, with all the slots
         self.sites = dict(sites) if sites else {self.site: self.slots}
-        _write_json(state_dir / "sites.json", {"sites": self.sites, "default": self.site})
+        settings: dict[str, object] = {"sites": self.sites, "default": self.site}
+        if _read_json(state_dir / "sites.json") != settings:  # every ended job looks again
+            _write_json(state_dir / "sites.json", settings)
 
     @classmethod
     def resume(cls, state_dir: Path) -> LocalBackend:

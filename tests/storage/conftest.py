@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from controller.demostorage import free_port
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "xrootd-up.sh"
 
@@ -51,12 +52,6 @@ class Server:
         os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def xrootd() -> Iterator[dict[str, Server]]:
     """Three storage elements, se-a, se-b and se-c, each its own XRootD server."""
@@ -69,7 +64,7 @@ def xrootd() -> Iterator[dict[str, Server]]:
     # 'xrootd', who must reach their directories
     base = Path(tempfile.mkdtemp(prefix="wagonyard-xrootd-"))
     base.chmod(0o755)
-    servers = {name: Server(name, _free_port(), base) for name in ("se-a", "se-b", "se-c")}
+    servers = {name: Server(name, free_port(), base) for name in ("se-a", "se-b", "se-c")}
     specs = [f"{s.name}:{s.port}" for s in servers.values()]
     done = subprocess.run(
         ["bash", str(SCRIPT), str(base), *specs], capture_output=True, text=True, timeout=60
