@@ -13,7 +13,7 @@ import multiprocessing as mp
 import os
 import shutil
 import sysconfig
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,11 +24,12 @@ from controller.gcpause import no_cycle_collection
 from controller.sitegen.assemble import SiteInputs, site_model
 from controller.sitegen.downloads import offered, write_downloads
 from controller.sitegen.feeds import feeds
+from controller.sitegen.formats import Hide
 from controller.sitegen.model import Site, TrainPage
 from controller.sitegen.pagecache import Entry, PageCache, entry, page_key, save, site_key
-from controller.sitegen.render import Hide, PageJob, environment, page_jobs, piece, renderer
+from controller.sitegen.render import PageJob, environment, page_jobs, piece, renderer
 from controller.sitegen.sources import read_repository
-from controller.sitegen.writing import remove_stale, write_files
+from controller.sitegen.writing import built_before, remove_stale, write_files
 from controller.workspace import shipped
 
 
@@ -58,7 +59,7 @@ def build_from_repository(
     base_url: str | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Build the site of ``repo`` into ``out_dir``; the pages written and any warnings."""
-    with no_cycle_collection(collect_after=True):
+    with no_cycle_collection():
         inputs, root, warnings = read_repository(repo, outputs_root)
         pages = build_site(inputs, out_dir, root, hidden_roots(root, repo), base_url)
     return pages, warnings
@@ -72,6 +73,7 @@ def build_site(
     base_url: str | None = None,
 ) -> list[Path]:
     """Write the site into ``out_dir``; return the pages written, ``index.html`` first."""
+    before = built_before(out_dir)
     downloads = {r.train_id: offered(r, outputs_root) for r in inputs.records}
     site = site_model(replace(inputs, downloads=downloads))
     folder = site_folder()
@@ -79,14 +81,19 @@ def build_site(
     env = environment(folder / "templates", hide)
     shared = site_key(site, folder / "templates", (controller.__version__, hide))
     work = _Work(site, env, out_dir, jobs, inputs, outputs_root, hide, PageCache(out_dir), shared)
-    save(out_dir, _render_all(work))
-    written = [out_dir / job[0] for job in jobs]
-    written_feeds = write_files(out_dir, feeds(site, base_url).items())
-    kept = set(written) | set(written_feeds)
-    kept.update(out_dir / d.href for offers in downloads.values() for d in offers)
-    remove_stale(out_dir, kept)
+    feed_files: list[str] = []
+
+    def write_feeds() -> None:  # while the workers render the pages
+        written = feeds(site, base_url)
+        write_files(out_dir, written.items())
+        feed_files.extend(written)
+
+    save(out_dir, _render_all(work, write_feeds))
+    kept = [job[0] for job in jobs] + feed_files
+    kept += [d.href for offers in downloads.values() for d in offers]
+    remove_stale(out_dir, kept, before)
     shutil.copytree(folder / "assets", out_dir / "assets", dirs_exist_ok=True)
-    return written
+    return [out_dir / job[0] for job in jobs]
 
 
 @dataclass(frozen=True)
@@ -145,20 +152,25 @@ def _run_share(share: tuple[int, int]) -> list[Entry]:
     return _SHARED.run(share)
 
 
-def _render_all(work: _Work) -> list[Entry]:
-    """Render and write every page and download; on big sites in one forked process per core
-    (the site model is shared copy-on-write, each worker writes its own files)."""
+def _render_all(work: _Work, meanwhile: Callable[[], None]) -> list[Entry]:
+    """Render and write every page and download, and call ``meanwhile``; on big sites in one
+    forked process per core while this one calls ``meanwhile`` (the site model is shared
+    copy-on-write, each worker writes its own files)."""
     global _SHARED
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(work.jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        meanwhile()
         return work.run()
     for folder in {os.path.dirname(job[0]) for job in work.jobs}:  # first: no race to make them
         (work.out_dir / folder).mkdir(parents=True, exist_ok=True)
+    (work.out_dir / "files").mkdir(exist_ok=True)
     _SHARED = work
     gc.freeze()  # the workers' collector leaves the shared model alone: no copy-on-write
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            shares = pool.map(_run_share, [(i, workers) for i in range(workers)])
+            pending = pool.map_async(_run_share, [(i, workers) for i in range(workers)])
+            meanwhile()
+            shares = pending.get()
     finally:
         gc.unfreeze()
         _SHARED = None

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from controller.records import TrainRecord
+from controller.sitegen.formats import Hide, public
 from controller.sitegen.gather import output_path
 from controller.sitegen.model import Download, download_path
-from controller.sitegen.render import Hide, public
 from controller.sitegen.writing import place
 
 OUTPUT = "AnalysisResults.root"
@@ -67,9 +67,8 @@ def write_downloads(
 ) -> None:
     """Write every download of ``records`` that changed."""
     root = str(out_dir)
+    os.makedirs(os.path.join(root, os.path.dirname(download_path("x", "x"))), exist_ok=True)
     for r in records:
-        folder = os.path.dirname(os.path.join(root, download_path(r.train_id, "x")))
-        os.makedirs(folder, exist_ok=True)
         for name, source in contents(r, raw.get(r.train_id), outputs_root, hide).items():
             place(source, os.path.join(root, download_path(r.train_id, name)))
 

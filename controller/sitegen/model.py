@@ -45,8 +45,10 @@ def page_path(kind: PageKind, name: str) -> str:
 
 
 def download_path(train_id: str, name: str) -> str:
-    """Where a file of a train (its output, what reproduces it) is offered for download."""
-    return f"files/{file_name(train_id)}/{file_name(name)}"
+    """Where a file of a train (its output, what reproduces it) is offered for download:
+    ``files/<train>.<name>``, no folder per train (a big site has 100,000 trains); the link
+    gives the file its own name to save as."""
+    return f"files/{file_name(train_id)}.{file_name(name)}"
 
 
 # --------------------------------------------------------------------------- histograms

@@ -9,131 +9,43 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 import controller
-from controller.catalog.models import CodeFromPullRequest, CodeFromTag, CodeVersion
-from controller.records import ENDED, FileSlice, TrainRecord
+from controller.sitegen.formats import (
+    Hide,
+    bytesize,
+    code_version,
+    config_value,
+    duration,
+    file_slice,
+    number,
+    period,
+    public,
+    seconds,
+    shown_state,
+    svg,
+    when,
+)
 from controller.sitegen.links import ICONS, helpers
 from controller.sitegen.model import (
     DayStats,
-    Histogram,
     Site,
     TestRun,
+    TrainPage,
     TrainsPage,
     page_path,
     trains_page_path,
 )
-from controller.sitegen.svg import STATUS_COLOURS, histogram_svg, series_svg
+from controller.sitegen.svg import STATUS_COLOURS, series_svg
+from controller.sitegen.trainhtml import TrainHtml
 from controller.wagontest.judge import Sample
 
-Hide = tuple[tuple[str, str], ...]  # (prefix of this machine, what it is shown as)
 TRAINS_PER_PAGE = 500
-
-
-def number(value: float | None, digits: int = 4) -> str:
-    """An integer with thousands separators, else ``digits`` significant digits; '—' for None."""
-    if value is None:
-        return "—"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:.{digits}g}"
-
-
-def seconds(value: float | None) -> str:
-    """CPU or wall time readable at any size: '12.3 s', '4.1 ms', '35 µs', '2 h 03 min'."""
-    if value is None:
-        return "—"
-    if value >= 60:
-        return duration(timedelta(seconds=value))
-    if value >= 1 or value == 0:
-        return f"{value:.3g} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.3g} ms"
-    return f"{value * 1e6:.3g} µs"
-
-
-def bytesize(n: int | None) -> str:
-    if n is None:
-        return "—"
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"  # pragma: no cover
-
-
-def when(moment: datetime | None, seconds: bool = True) -> str:
-    """The time in UTC; without seconds and without 'UTC' for table cells (say it in the head)."""
-    if moment is None:
-        return "—"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    if not seconds:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.tzinfo else "")
-
-
-def period(start: datetime, end: datetime | None) -> str:
-    """'2010-11-05 10:00 → 10:04' (the end's date only where it differs), in UTC."""
-    first = when(start, seconds=False)
-    if end is None:
-        return f"{first} → …"
-    last = when(end, seconds=False)
-    return f"{first} → {last[11:] if last[:10] == first[:10] else last}"
-
-
-def duration(span: timedelta | None) -> str:
-    if span is None:
-        return "—"
-    seconds = max(0, round(span.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
-
-
-def config_value(value: object) -> str:
-    """A configuration value as it reads in YAML: strings bare, the rest as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def code_version(code: CodeVersion) -> str:
-    if isinstance(code, CodeFromTag):
-        return f"tag {code.tag}"
-    if isinstance(code, CodeFromPullRequest):
-        return f"pull request #{code.pull_request}"
-    return "commit at composition"
-
-
-def file_slice(s: FileSlice) -> str:
-    name = s.path.rstrip("/").rsplit("/", 1)[-1]
-    if s.entry_start or s.entry_stop is not None:
-        stop = "end" if s.entry_stop is None else f"{s.entry_stop:,}"
-        return f"{name} [{s.entry_start:,}, {stop})"
-    return name
-
-
-def svg(h: Histogram) -> Markup:
-    # Safe: svg.py escapes every piece of text it puts into the picture.
-    return Markup(histogram_svg(h))
-
-
-def shown_state(state: str, record: TrainRecord) -> str:
-    """A job or attempt still pending or running in an ended train was stopped with it:
-    'cancelled'."""
-    if record.state in ENDED and state in ("pending", "running"):
-        return "cancelled"
-    return state
 
 
 def cost_plot(history: list[TestRun]) -> Markup:
@@ -203,15 +115,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
-def public(text: str | None, hide: Hide) -> str:
-    """``text`` with this machine's paths replaced by what they are ('$OUTPUTS', '~')."""
-    if not text:
-        return ""
-    for prefix, label in hide:
-        text = text.replace(prefix, label)
-    return text
-
-
 def environment(templates: Path, hide: Hide = ()) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates),
@@ -273,7 +176,8 @@ def piece(site: Site, env: Environment, name: str, section: str = "", root: str 
 
 def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
     """A function rendering one page job of ``site`` to HTML."""
-    env.globals.update(helpers(site))
+    shared = helpers(site)
+    env.globals.update(shared)
     pieces: dict[tuple[str, str, str], Markup] = {}
 
     def chrome(name: str, section: str, root: str) -> Markup:
@@ -287,12 +191,29 @@ def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
 
     env.globals["chrome"] = chrome
     templates: dict[str, Any] = {}
+    bodies = TrainHtml(shared, env.filters["public"])
+    frames: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+    def train(page: TrainPage, template: str, section: str, root: str) -> str:
+        """A train page: its body in Python, in a frame rendered once per depth."""
+        key = (template, root)
+        frame = frames.get(key)
+        if frame is None:
+            title, body = Markup("\x00title\x00"), Markup("\x00body\x00")
+            context = {"site": site, "root": root, "section": section}
+            html = env.get_template(template).render(context, title=title, body=body)
+            before, _, rest = html.partition(title)
+            middle, _, after = rest.partition(body)
+            frame = frames[key] = (before, middle, after)
+        return f"{frame[0]}{escape(page.summary.train_id)}{frame[1]}{bodies.body(page, root)}{frame[2]}"
 
     def render(job: PageJob) -> str:
         path, template, section, page = job
+        root = "../" * path.count("/")
+        if isinstance(page, TrainPage):
+            return train(page, template, section, root)
         if template not in templates:
             templates[template] = env.get_template(template)
-        root = "../" * path.count("/")
         context = {"site": site, "page": page, "root": root, "section": section}
         html: str = templates[template].render(context)
         return html

@@ -14,6 +14,7 @@ from pathlib import Path
 from controller.sitegen.model import FOLDERS
 
 GENERATED_FOLDERS = (*FOLDERS.values(), "feeds", "files")
+FILE_LIST = ".wagonyard-cache/files.txt"  # what the last build wrote: hidden, never published
 
 
 def write_if_changed(path: str, data: bytes) -> bool:
@@ -65,18 +66,58 @@ def place(source: bytes | Path, target: str) -> None:
         shutil.copyfile(source, target)
 
 
-def remove_stale(out_dir: Path, keep: set[Path]) -> None:
-    """Remove files an earlier build wrote for objects that no longer exist."""
+def built_before(out_dir: Path) -> set[str] | None:
+    """The files the last build wrote into ``out_dir`` (relative paths, from its list
+    ``.wagonyard-cache/files.txt``); none for a folder that is empty or absent; None when
+    unknown (a folder built by an older wagonyard, or by hand)."""
+    try:
+        return set((out_dir / FILE_LIST).read_text().splitlines())
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    try:
+        return set() if not any(out_dir.iterdir()) else None
+    except FileNotFoundError:
+        return set()
+
+
+def remove_stale(out_dir: Path, keep: Iterable[str], before: set[str] | None) -> None:
+    """Remove the files an earlier build wrote for objects that no longer exist, and the
+    folders that leaves empty; then list the files of this build for the next one. Files the
+    last build listed are compared, not walked: a big site has 400,000 of them. Unknown
+    (``before`` None): every file in the generated folders that is not kept is removed."""
+    kept = set(keep)
+    root = str(out_dir)
+    if before is None:
+        _walk_and_remove(out_dir, kept)
+    else:
+        folders: set[str] = set()
+        for relative in sorted(before - kept):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(root, relative))
+            folders.add(os.path.dirname(relative))
+        for folder in sorted(folders, key=len, reverse=True):
+            while folder and folder.split("/")[0] in GENERATED_FOLDERS:
+                with contextlib.suppress(OSError):  # not empty: kept
+                    os.rmdir(os.path.join(root, folder))
+                folder = os.path.dirname(folder)
+    target = out_dir / FILE_LIST
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text("".join(f"{p}\n" for p in sorted(kept)))
+    os.replace(tmp, target)
+
+
+def _walk_and_remove(out_dir: Path, kept: set[str]) -> None:
     for page in out_dir.glob("trains-*.html"):
-        if page not in keep:
+        if page.name not in kept:
             page.unlink()
-    kept = {str(p) for p in keep}
+    root = str(out_dir)
     for folder in GENERATED_FOLDERS:
         for here, _, names in os.walk(out_dir / folder, topdown=False):
             left = False
             for name in names:
                 path = os.path.join(here, name)
-                if path in kept:
+                if os.path.relpath(path, root) in kept:
                     left = True
                 else:
                     os.unlink(path)

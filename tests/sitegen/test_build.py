@@ -195,15 +195,26 @@ def test_dataset_and_runlist_pages(built: BuiltSite) -> None:
     assert "../datasets/cms-2010-dimuon.html" in rl.links
 
 
-def test_a_rebuild_removes_pages_of_trains_that_are_gone(tmp_path: Path, built: BuiltSite) -> None:
+@pytest.mark.parametrize("listed", [True, False], ids=["files-listed", "folder-walked"])
+def test_a_rebuild_removes_pages_of_trains_that_are_gone(
+    tmp_path: Path, built: BuiltSite, listed: bool
+) -> None:
+    """Stale files are found from the list the last build left (or, without it, by walking
+    the generated folders); what the operator put there is kept."""
     out = tmp_path / "site"
     build_records(built.catalog, built.records, out, built.outputs_root)
-    assert (out / f"trains/{FAILED}.html").is_file()
+    gone = [out / f"trains/{FAILED}.html", out / f"files/{FAILED}.record.json"]
+    assert all(p.is_file() for p in gone)
     (out / "notes.txt").write_text("mine")
+    if not listed:
+        (out / ".wagonyard-cache" / "files.txt").unlink()
     later = [r for r in built.records if r.train_id != FAILED]
     build_records(built.catalog, later, out, built.outputs_root, T0 + timedelta(days=1))
-    assert not (out / f"trains/{FAILED}.html").exists()
+    assert not any(p.exists() for p in gone)
+    assert (out / f"trains/{DONE}.html").is_file() and (out / f"files/{DONE}.inputs.txt").is_file()
     assert (out / "notes.txt").read_text() == "mine"
+    listed_now = (out / ".wagonyard-cache" / "files.txt").read_text().splitlines()
+    assert f"trains/{DONE}.html" in listed_now and f"trains/{FAILED}.html" not in listed_now
 
 
 def test_the_site_folder_holds_the_templates_and_the_stylesheet() -> None:

@@ -15,9 +15,9 @@ import pytest
 from controller.catalog.catalog import Catalog
 from controller.sitegen import render
 from controller.sitegen.build import build_from_repository
+from controller.sitegen.formats import seconds
 from controller.sitegen.gather import read_histograms
 from controller.sitegen.model import Hist1D
-from controller.sitegen.render import seconds
 from tests.sitegen.helpers import (
     DONE,
     FAILED,
@@ -131,17 +131,22 @@ def test_the_same_inputs_give_the_same_bytes_and_no_path_of_the_machine(
 
 def test_a_train_offers_its_output_and_what_reproduces_it(built: BuiltSite) -> None:
     p = page(built, f"trains/{DONE}.html")
-    files = built.out / "files" / DONE
-    assert f"../files/{DONE}/AnalysisResults.root" in p.links
-    assert (files / "AnalysisResults.root").read_bytes() == (
+
+    html = (built.out / "trains" / f"{DONE}.html").read_text()
+
+    def offered(name: str) -> Path:  # linked from the page, saved under its own name
+        assert f'href="../files/{DONE}.{name}" download="{name}"' in html
+        return built.out / "files" / f"{DONE}.{name}"
+
+    assert offered("AnalysisResults.root").read_bytes() == (
         built.outputs_root / DONE / "AnalysisResults.root"
     ).read_bytes()
-    assert "wagonyard run --dataset cms-2010-dimuon" in (files / "reproduce.sh").read_text()
-    assert "uproot-Zmumu.root\t800\t1600" in (files / "inputs.txt").read_text()
-    assert '"config_hash"' in (files / "record.json").read_text()  # the frozen configurations
+    assert "wagonyard run --dataset cms-2010-dimuon" in offered("reproduce.sh").read_text()
+    assert "uproot-Zmumu.root\t800\t1600" in offered("inputs.txt").read_text()
+    assert '"config_hash"' in offered("record.json").read_text()  # the frozen configurations
     # per-wagon usage: light wagons in ms or s, output bytes read from the file
     assert "Output in the file" in p.text and "900 ms" in p.text
-    assert not (built.out / "files" / GONE / "AnalysisResults.root").exists()
+    assert not (built.out / "files" / f"{GONE}.AnalysisResults.root").exists()
     assert "This is the first train done on cms-2010-dimuon." in p.text
     later = page(built, f"trains/{GONE}.html")
     assert f"../trains/{DONE}.html" in later.links  # compared with the previous train
