@@ -56,10 +56,12 @@ fi
 if ! pgrep -x munged >/dev/null; then
   mkdir -p /run/munge && chown munge:munge /run/munge
   [ -f /etc/munge/munge.key ] || { /usr/sbin/mungekey --create 2>/dev/null || create-munge-key -f; chown munge:munge /etc/munge/munge.key; }
-  runuser -u munge -- /usr/sbin/munged
+  runuser -u munge -- /usr/sbin/munged 9>&-
 fi
-pgrep -f "slurmctld -f $conf" >/dev/null || /usr/sbin/slurmctld -f "$conf"
-pgrep -f "slurmd -f $conf" >/dev/null || /usr/sbin/slurmd -f "$conf" -N localhost
+# the daemons must not inherit the lock (9>&-): munged keeps every descriptor it is given,
+# and would hold the lock for as long as it runs, so the next caller would wait forever
+pgrep -f "slurmctld -f $conf" >/dev/null || /usr/sbin/slurmctld -f "$conf" 9>&-
+pgrep -f "slurmd -f $conf" >/dev/null || /usr/sbin/slurmd -f "$conf" -N localhost 9>&-
 
 for _ in $(seq 1 100); do
   state=$(sinfo -h -o %T 2>/dev/null || true)
