@@ -75,7 +75,8 @@ def build_site(
     """Write the site into ``out_dir``; return the pages written, ``index.html`` first."""
     before = built_before(out_dir)
     downloads = {r.train_id: offered(r, outputs_root) for r in inputs.records}
-    site = site_model(replace(inputs, downloads=downloads))
+    inputs = replace(inputs, downloads=downloads)
+    site = site_model(inputs)
     folder = site_folder()
     jobs = page_jobs(site)
     env = environment(folder / "templates", hide)
@@ -116,6 +117,7 @@ class _Work:
         render = renderer(self.site, self.env)
         footer = piece(self.site, self.env, "_footer.html").encode()
         entries: list[Entry] = []
+        reused_pages: set[str] = set()
 
         def pages() -> Iterator[tuple[str, bytes]]:
             for job in self.jobs[share[0] :: share[1]]:
@@ -127,6 +129,7 @@ class _Work:
                 reused = self.cache.fresh(job[0], key, footer)
                 if reused is not None:
                     entries.append(reused[0])
+                    reused_pages.add(page.summary.train_id)
                     yield job[0], reused[1]  # written only if the footer changed
                     continue
                 data = render(job).encode()
@@ -135,7 +138,18 @@ class _Work:
                 yield job[0], data
 
         write_files(self.out_dir, pages())
-        records = self.inputs.records[share[0] :: share[1]]
+        # a train whose page was reused made the same downloads (the page's key covers its
+        # record as stored and what it offers): made again only where one is missing
+        root = str(self.out_dir)
+        records = [
+            r
+            for r in self.inputs.records[share[0] :: share[1]]
+            if r.train_id not in reused_pages
+            or not all(
+                os.path.isfile(os.path.join(root, d.href))
+                for d in self.inputs.downloads.get(r.train_id, ())
+            )
+        ]
         raw = self.inputs.raw_records
         write_downloads(self.out_dir, records, raw, self.outputs_root, self.hide)
         return entries

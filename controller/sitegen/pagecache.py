@@ -62,16 +62,17 @@ def page_key(page: TrainPage, site: Site, raw: Mapping[str, bytes], shared: str)
         site.has("dataset", record.dataset),
         previous is not None and site.has("train", previous.train_id),
     )
+    output = page.output
     inputs = (
         shared,
         digest(stored),
         digest(before),
-        page.usage,
-        page.output,
-        page.no_histograms,
-        page.variants,
+        # what the record does not say: the tests' memory, the dataset's limit, the file's bytes
+        [(u.ref, u.pss_mb, u.rss_mb, u.over_limit, u.output_bytes) for u in page.usage],
+        # an output that matches its record's checksum is what the record says
+        (output.path, output.sha256_ok) if output.sha256_ok else output,
         page.comparison,
-        page.downloads,
+        [(d.label, d.href) for d in page.downloads],
         links,
     )
     return digest(repr(inputs).encode())
