@@ -9,15 +9,22 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from controller.sitegen.formats import bytesize, duration, number, period
-from controller.sitegen.model import PageKind, Site, TestRun, TrainSummary, page_path
+from controller.sitegen.formats import bytesize, duration, number, period, seconds, when
+from controller.sitegen.model import (
+    PageKind,
+    Site,
+    TestRun,
+    TrainSummary,
+    WagonTrainRow,
+    page_path,
+)
 
 ICONS = {"done": "✓", "warning": "⚠", "failed": "✗", "untested": "○"}
 
 
 def helpers(site: Site) -> dict[str, Callable[..., Any]]:
-    """The functions templates call: ``link``, ``badge``, ``status``, ``commit`` and
-    ``train_rows``."""
+    """The functions templates call: ``link``, ``badge``, ``status``, ``commit``, and the
+    rows of the big tables, ``train_rows`` and ``usage_rows``."""
     links: dict[tuple[str, str, str], Markup] = {}
     badges: dict[str, Markup] = {}
     repo = site.repo_url
@@ -80,7 +87,38 @@ def helpers(site: Site) -> dict[str, Callable[..., Any]]:
             )
         return Markup("\n".join(rows))
 
+    def usage_rows(rows: Sequence[WagonTrainRow], root: str) -> Markup:
+        """The rows of a wagon's trains table: one per directory it ran as in each train."""
+        out = []
+        for row in rows:
+            t = row.summary
+            r = t.record
+            head = (
+                "    <tr>\n"
+                f'      <td class="id">{link("train", t.train_id, root)}</td>\n'
+                f"      <td>{link('dataset', r.dataset, root)}</td>\n"
+                f"      <td>{badge(r.state)}</td>\n"
+                f'      <td class="time">{when(r.created, False)}</td>\n'
+            )
+            if not row.usage:
+                out.append(
+                    head + '      <td colspan="5" class="muted">no usage recorded yet</td>\n'
+                    "    </tr>"
+                )
+            for u in row.usage:
+                per = "—" if u.cpu_ms_per_event is None else f"{u.cpu_ms_per_event:.3f} ms"
+                out.append(
+                    head + f"      <td><code>{escape(u.directory)}</code></td>\n"
+                    f'      <td class="num">{escape(seconds(u.cpu_s))}</td>\n'
+                    f'      <td class="num">{per}</td>\n'
+                    f'      <td class="num">{number(u.events)}</td>\n'
+                    f'      <td class="num">{bytesize(u.output_bytes)}</td>\n'
+                    "    </tr>"
+                )
+        return Markup("\n".join(out))
+
     return {
+        "usage_rows": usage_rows,
         "link": link,
         "badge": badge,
         "status": status,
