@@ -74,7 +74,7 @@ def build_site(
 ) -> list[Path]:
     """Write the site into ``out_dir``; return the pages written, ``index.html`` first."""
     before = built_before(out_dir)
-    downloads = {r.train_id: offered(r, outputs_root) for r in inputs.records}
+    downloads = {r.train_id: offered(r, outputs_root, hide) for r in inputs.records}
     inputs = replace(inputs, downloads=downloads)
     site = site_model(inputs)
     folder = site_folder()
@@ -91,7 +91,7 @@ def build_site(
 
     save(out_dir, _render_all(work, write_feeds))
     kept = [job[0] for job in jobs] + feed_files
-    kept += [d.href for offers in downloads.values() for d in offers]
+    kept += [d.href for offers in downloads.values() for d in offers if not d.inline]
     remove_stale(out_dir, kept, before)
     shutil.copytree(folder / "assets", out_dir / "assets", dirs_exist_ok=True)
     return [out_dir / job[0] for job in jobs]
@@ -148,6 +148,7 @@ class _Work:
             or not all(
                 os.path.isfile(os.path.join(root, d.href))
                 for d in self.inputs.downloads.get(r.train_id, ())
+                if not d.inline
             )
         ]
         raw = self.inputs.raw_records

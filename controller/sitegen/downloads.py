@@ -1,7 +1,9 @@
 """What each train offers for download: its merged output, its record as stored in git, its
-input files and the commands that reproduce it. ``offered`` names them for the train's page
-(cheap: it only asks whether the output exists); ``write_downloads`` makes and writes them,
-in the worker that renders the train's page. Paths of this machine are never published.
+input files and the commands that reproduce it. ``offered`` lists them for the train's page:
+the two small text files (input list, commands) go into the link itself as ``data:`` URLs, so
+that a site of 100,000 trains is not 200,000 files more; ``write_downloads`` writes the
+others (output, record), in the worker that renders the train's page. Paths of this machine
+are never published.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from controller.records import TrainRecord
 from controller.sitegen.formats import Hide, public
@@ -30,22 +33,25 @@ def _merged(record: TrainRecord, outputs_root: Path) -> Path | None:
     return merged if merged is not None and merged.is_file() else None
 
 
-def offered(record: TrainRecord, outputs_root: Path) -> tuple[Download, ...]:
+INLINE = ("inputs.txt", "reproduce.sh")
+
+
+def offered(record: TrainRecord, outputs_root: Path, hide: Hide) -> tuple[Download, ...]:
     """The train's downloads, in the order its page lists them."""
-    names = [n for n in WHAT if n != OUTPUT or _merged(record, outputs_root) is not None]
-    return tuple(Download(n, download_path(record.train_id, n), WHAT[n]) for n in names)
+    found: list[Download] = []
+    for name, what in WHAT.items():
+        if name == OUTPUT and _merged(record, outputs_root) is None:
+            continue
+        if name in INLINE:
+            text = _inputs(record, hide) if name == "inputs.txt" else _reproduce(record)
+            href = "data:text/plain;charset=utf-8," + quote(text, safe="")
+        else:
+            href = download_path(record.train_id, name)
+        found.append(Download(name, href, what))
+    return tuple(found)
 
 
-def contents(
-    record: TrainRecord, raw: bytes | None, outputs_root: Path, hide: Hide
-) -> dict[str, bytes | Path]:
-    """File name -> its bytes, or the file to link or copy (the merged output)."""
-    named: dict[str, bytes | Path] = {}
-    merged = _merged(record, outputs_root)
-    if merged is not None:
-        named[OUTPUT] = merged
-    stored = raw or record.model_dump_json(indent=1).encode()
-    named["record.json"] = public(stored.decode(), hide).encode()
+def _inputs(record: TrainRecord, hide: Hide) -> str:
     slices = sorted(
         {
             f"{s.path}\t{s.entry_start}\t{'' if s.entry_stop is None else s.entry_stop}"
@@ -53,8 +59,20 @@ def contents(
             for s in j.files
         }
     )
-    named["inputs.txt"] = public("".join(line + "\n" for line in slices), hide).encode()
-    named["reproduce.sh"] = _reproduce(record).encode()
+    return public("".join(line + "\n" for line in slices), hide)
+
+
+def contents(
+    record: TrainRecord, raw: bytes | None, outputs_root: Path, hide: Hide
+) -> dict[str, bytes | Path]:
+    """The files of the site a train offers: name -> its bytes, or the file to link or copy
+    (the merged output)."""
+    named: dict[str, bytes | Path] = {}
+    merged = _merged(record, outputs_root)
+    if merged is not None:
+        named[OUTPUT] = merged
+    stored = raw or record.model_dump_json(indent=1).encode()
+    named["record.json"] = public(stored.decode(), hide).encode()
     return named
 
 

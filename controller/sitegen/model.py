@@ -208,9 +208,16 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Download:
+    """A file a train's page offers: a file of the site (``href`` relative to its root), or a
+    small one written into the link itself (``href`` a ``data:`` URL)."""
+
     label: str
-    href: str  # relative to the site root
+    href: str
     what: str
+
+    @property
+    def inline(self) -> bool:
+        return self.href.startswith("data:")
 
 
 @dataclass(frozen=True)

@@ -472,8 +472,9 @@ class TrainHtml:
     def _downloads(self, out: list[str], page: TrainPage, r: TrainRecord, root: str) -> None:
         out.append('\n<section id="downloads">\n  <h2>Files</h2>\n  <ul>\n')
         for d in page.downloads:
+            href = _e(d.href if d.inline else root + d.href)
             out.append(
-                f'    <li><a href="{root}{_e(d.href)}" download="{_e(d.label)}">{_e(d.label)}</a>: '
+                f'    <li><a href="{href}" download="{_e(d.label)}">{_e(d.label)}</a>: '
                 f"{_e(d.what)}</li>\n"
             )
         out.append("  </ul>\n")

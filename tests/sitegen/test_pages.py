@@ -4,10 +4,12 @@ same bytes from the same inputs with no path of the machine; and every user text
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import hist
 import pytest
@@ -123,7 +125,7 @@ def test_the_same_inputs_give_the_same_bytes_and_no_path_of_the_machine(
     assert [k for k in first if first[k] != second[k]] == []
     for relative, data in first.items():
         if relative.suffix in (".html", ".xml", ".txt", ".json", ".sh"):
-            text = data.decode()
+            text = unquote(data.decode())  # the small files in links are percent-encoded
             for local in (str(built.repo), str(built.outputs_root), str(Path.home()) + "/"):
                 assert local not in text, f"{relative} publishes {local}"
     assert "As of 2010-11-05 13:00:00 UTC" in page(built, "index.html").text
@@ -134,16 +136,21 @@ def test_a_train_offers_its_output_and_what_reproduces_it(built: BuiltSite) -> N
 
     html = (built.out / "trains" / f"{DONE}.html").read_text()
 
-    def offered(name: str) -> Path:  # linked from the page, saved under its own name
+    def offered(name: str) -> Path:  # a file of the site, saved under its own name
         assert f'href="../files/{DONE}.{name}" download="{name}"' in html
         return built.out / "files" / f"{DONE}.{name}"
+
+    def inline(name: str) -> str:  # a small file in the link itself
+        found = re.search(f'href="data:text/plain;charset=utf-8,([^"]*)" download="{name}"', html)
+        assert found is not None, name
+        return unquote(found.group(1))
 
     assert (
         offered("AnalysisResults.root").read_bytes()
         == (built.outputs_root / DONE / "AnalysisResults.root").read_bytes()
     )
-    assert "wagonyard run --dataset cms-2010-dimuon" in offered("reproduce.sh").read_text()
-    assert "uproot-Zmumu.root\t800\t1600" in offered("inputs.txt").read_text()
+    assert "wagonyard run --dataset cms-2010-dimuon" in inline("reproduce.sh")
+    assert "uproot-Zmumu.root\t800\t1600" in inline("inputs.txt")
     assert '"config_hash"' in offered("record.json").read_text()  # the frozen configurations
     # per-wagon usage: light wagons in ms or s, output bytes read from the file
     assert "Output in the file" in p.text and "900 ms" in p.text
