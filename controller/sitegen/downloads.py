@@ -8,10 +8,10 @@ are never published.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from urllib.parse import quote
 
 from controller.records import TrainRecord
 from controller.sitegen.formats import Hide, public
@@ -34,6 +34,7 @@ def _merged(record: TrainRecord, outputs_root: Path) -> Path | None:
 
 
 INLINE = ("inputs.txt", "reproduce.sh")
+DATA = "data:text/plain;charset=utf-8;base64,"
 
 
 def offered(record: TrainRecord, outputs_root: Path, hide: Hide) -> tuple[Download, ...]:
@@ -44,7 +45,7 @@ def offered(record: TrainRecord, outputs_root: Path, hide: Hide) -> tuple[Downlo
             continue
         if name in INLINE:
             text = _inputs(record, hide) if name == "inputs.txt" else _reproduce(record)
-            href = "data:text/plain;charset=utf-8," + quote(text, safe="")
+            href = DATA + base64.b64encode(text.encode()).decode()  # in C: a tenth of quote()
         else:
             href = download_path(record.train_id, name)
         found.append(Download(name, href, what))
