@@ -22,6 +22,7 @@ from jinja2 import Environment
 import controller
 from controller.gcpause import no_cycle_collection
 from controller.sitegen.assemble import SiteInputs, site_model
+from controller.sitegen.background import in_background
 from controller.sitegen.downloads import offered, write_downloads
 from controller.sitegen.feeds import feeds
 from controller.sitegen.formats import Hide
@@ -74,6 +75,12 @@ def build_site(
 ) -> list[Path]:
     """Write the site into ``out_dir``; return the pages written, ``index.html`` first."""
     before = built_before(out_dir)
+    records, raw = inputs.records, inputs.raw_records
+    wait = in_background(  # beside the model's assembly and the pages
+        lambda: write_downloads(out_dir, records, raw, outputs_root, hide),
+        f"writing the trains' downloads into {out_dir / 'files'}",
+        fork=len(records) >= PARALLEL_FROM // 2,
+    )
     downloads = {r.train_id: offered(r, outputs_root, hide) for r in inputs.records}
     inputs = replace(inputs, downloads=downloads)
     site = site_model(inputs)
@@ -90,6 +97,7 @@ def build_site(
         feed_files.extend(written)
 
     save(out_dir, _render_all(work, write_feeds))
+    wait()
     kept = [job[0] for job in jobs] + feed_files
     kept += [d.href for offers in downloads.values() for d in offers if not d.inline]
     remove_stale(out_dir, kept, before)
@@ -113,11 +121,10 @@ class _Work:
 
     def run(self, share: tuple[int, int] = (0, 1)) -> list[Entry]:
         """Render and write every n-th page (a train page only if its inputs changed since
-        the last build), then every n-th train's downloads; the train pages' entries."""
+        the last build); the train pages' entries."""
         render = renderer(self.site, self.env)
         footer = piece(self.site, self.env, "_footer.html").encode()
         entries: list[Entry] = []
-        reused_pages: set[str] = set()
 
         def pages() -> Iterator[tuple[str, bytes]]:
             for job in self.jobs[share[0] :: share[1]]:
@@ -129,7 +136,6 @@ class _Work:
                 reused = self.cache.fresh(job[0], key, footer)
                 if reused is not None:
                     entries.append(reused[0])
-                    reused_pages.add(page.summary.train_id)
                     yield job[0], reused[1]  # written only if the footer changed
                     continue
                 data = render(job).encode()
@@ -138,21 +144,6 @@ class _Work:
                 yield job[0], data
 
         write_files(self.out_dir, pages())
-        # a train whose page was reused made the same downloads (the page's key covers its
-        # record as stored and what it offers): made again only where one is missing
-        root = str(self.out_dir)
-        records = [
-            r
-            for r in self.inputs.records[share[0] :: share[1]]
-            if r.train_id not in reused_pages
-            or not all(
-                os.path.isfile(os.path.join(root, d.href))
-                for d in self.inputs.downloads.get(r.train_id, ())
-                if not d.inline
-            )
-        ]
-        raw = self.inputs.raw_records
-        write_downloads(self.out_dir, records, raw, self.outputs_root, self.hide)
         return entries
 
 
