@@ -9,17 +9,26 @@ import gc
 import multiprocessing as mp
 import traceback
 from collections.abc import Callable
+from typing import Protocol
 
 from controller.errors import WagonyardError
 
 
-def in_background(work: Callable[[], None], what: str, fork: bool = True) -> Callable[[], None]:
+class Waiter(Protocol):
+    def __call__(self, quiet: bool = False) -> None: ...
+
+
+def _done(quiet: bool = False) -> None:
+    """Nothing to wait for: the work was done in this process."""
+
+
+def in_background(work: Callable[[], None], what: str, fork: bool = True) -> Waiter:
     """Start ``work`` in a forked process (in this one, now, when not ``fork`` or where there
     is no fork); return the function that waits for it and raises, naming ``what``, if it
-    failed."""
+    failed (``wait(quiet=True)`` only waits: for when the build failed already)."""
     if not fork or "fork" not in mp.get_all_start_methods():
         work()
-        return lambda: None
+        return _done
     context = mp.get_context("fork")
     receive, send = context.Pipe(duplex=False)
 
@@ -39,11 +48,11 @@ def in_background(work: Callable[[], None], what: str, fork: bool = True) -> Cal
         gc.unfreeze()
     send.close()
 
-    def wait() -> None:
+    def wait(quiet: bool = False) -> None:
         process.join()
         problem = receive.recv() if receive.poll() else f"it ended with code {process.exitcode}"
         receive.close()
-        if problem:
+        if problem and not quiet:
             raise WagonyardError(f"{what} failed: {problem}")
 
     return wait

@@ -81,22 +81,28 @@ def build_site(
         f"writing the trains' downloads into {out_dir / 'files'}",
         fork=len(records) >= PARALLEL_FROM // 2,
     )
-    downloads = {r.train_id: offered(r, outputs_root, hide) for r in inputs.records}
-    inputs = replace(inputs, downloads=downloads)
-    site = site_model(inputs)
-    folder = site_folder()
-    jobs = page_jobs(site)
-    env = environment(folder / "templates", hide)
-    shared = site_key(site, folder / "templates", (controller.__version__, hide))
-    work = _Work(site, env, out_dir, jobs, inputs, outputs_root, hide, PageCache(out_dir), shared)
-    feed_files: list[str] = []
+    try:
+        downloads = {r.train_id: offered(r, outputs_root, hide) for r in inputs.records}
+        inputs = replace(inputs, downloads=downloads)
+        site = site_model(inputs)
+        folder = site_folder()
+        jobs = page_jobs(site)
+        env = environment(folder / "templates", hide)
+        shared = site_key(site, folder / "templates", (controller.__version__, hide))
+        work = _Work(
+            site, env, out_dir, jobs, inputs, outputs_root, hide, PageCache(out_dir), shared
+        )
+        feed_files: list[str] = []
 
-    def write_feeds() -> None:  # while the workers render the pages
-        written = feeds(site, base_url)
-        write_files(out_dir, written.items())
-        feed_files.extend(written)
+        def write_feeds() -> None:  # while the workers render the pages
+            written = feeds(site, base_url)
+            write_files(out_dir, written.items())
+            feed_files.extend(written)
 
-    save(out_dir, _render_all(work, write_feeds))
+        save(out_dir, _render_all(work, write_feeds))
+    except BaseException:
+        wait(quiet=True)  # nothing left running; the first error is the one to tell
+        raise
     wait()
     kept = [job[0] for job in jobs] + feed_files
     kept += [d.href for offers in downloads.values() for d in offers if not d.inline]

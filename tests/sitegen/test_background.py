@@ -3,6 +3,7 @@ what goes wrong in it comes back as a plain error naming that piece, not as sile
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def test_a_failure_is_raised_naming_the_work(tmp_path: Path, fork: bool) -> None
         wait = in_background(work, "writing the trains' downloads", fork=True)
         with pytest.raises(WagonyardError, match="writing the trains' downloads failed: Not"):
             wait()
+        quiet = in_background(work, "writing the trains' downloads", fork=True)
+        quiet(quiet=True)  # the build failed already: only wait, the first error is told
+        assert multiprocessing.active_children() == []
     else:  # small sites: done at once, its error raised as it is
         with pytest.raises(NotADirectoryError):
             in_background(work, "writing the trains' downloads", fork=False)
