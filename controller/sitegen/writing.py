@@ -92,6 +92,8 @@ def remove_stale(out_dir: Path, keep: Iterable[str], before: set[str] | None) ->
     else:
         folders: set[str] = set()
         for relative in sorted(before - kept):
+            if os.path.isabs(relative) or ".." in relative.split("/"):
+                continue  # not one we wrote: the list was edited
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(root, relative))
             folders.add(os.path.dirname(relative))

@@ -214,11 +214,16 @@ def test_a_rebuild_removes_pages_of_trains_that_are_gone(
     (out / "notes.txt").write_text("mine")
     if not listed:
         (out / ".wagonyard-cache" / "files.txt").unlink()
+    else:  # a list edited to name a file outside the site: never removed
+        (tmp_path / "outside.txt").write_text("not the site's")
+        with (out / ".wagonyard-cache" / "files.txt").open("a") as f:
+            f.write(f"../outside.txt\n{tmp_path / 'outside.txt'}\n")
     later = [r for r in built.records if r.train_id != FAILED]
     build_records(built.catalog, later, out, built.outputs_root, T0 + timedelta(days=1))
     assert not any(p.exists() for p in gone)
     assert (out / f"trains/{DONE}.html").is_file() and (out / f"files/{DONE}.record.json").is_file()
     assert (out / "notes.txt").read_text() == "mine"
+    assert not listed or (tmp_path / "outside.txt").is_file()
     listed_now = (out / ".wagonyard-cache" / "files.txt").read_text().splitlines()
     assert f"trains/{DONE}.html" in listed_now and f"trains/{FAILED}.html" not in listed_now
 
