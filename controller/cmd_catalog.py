@@ -60,9 +60,9 @@ def _nearest_catalog(start: Path) -> Path:
 
 
 def build_report(scan: Scan) -> ValidationReport:
+    """The validation report of a scan, with its totals."""
     from controller.catalog.schema import Counts, ValidationReport
 
-    """The validation report of a scan, with its totals."""
     problems = scan.problems
     errors = sum(p.severity == "error" for p in problems)
     catalog = scan.catalog

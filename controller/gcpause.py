@@ -10,8 +10,8 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def no_cycle_collection(collect_after: bool = False) -> Iterator[None]:
-    """The collector paused inside; ``collect_after`` collects once when done."""
+def no_cycle_collection() -> Iterator[None]:
+    """The collector paused inside."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -19,5 +19,3 @@ def no_cycle_collection(collect_after: bool = False) -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-            if collect_after:
-                gc.collect()

@@ -165,9 +165,9 @@ def _run_share(share: tuple[int, int]) -> list[Entry]:
 
 
 def _render_all(work: _Work, meanwhile: Callable[[], None]) -> list[Entry]:
-    """Render and write every page and download, and call ``meanwhile``; on big sites in one
-    forked process per core while this one calls ``meanwhile`` (the site model is shared
-    copy-on-write, each worker writes its own files)."""
+    """Render and write every page, and call ``meanwhile``; on big sites in one forked process
+    per core while this one calls ``meanwhile`` (the site model is shared copy-on-write, each
+    worker writes its own files)."""
     global _SHARED
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(work.jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
@@ -175,7 +175,6 @@ def _render_all(work: _Work, meanwhile: Callable[[], None]) -> list[Entry]:
         return work.run()
     for folder in {os.path.dirname(job[0]) for job in work.jobs}:  # first: no race to make them
         (work.out_dir / folder).mkdir(parents=True, exist_ok=True)
-    (work.out_dir / "files").mkdir(exist_ok=True)
     _SHARED = work
     gc.freeze()  # the workers' collector leaves the shared model alone: no copy-on-write
     try:

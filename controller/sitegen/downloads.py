@@ -2,7 +2,7 @@
 input files and the commands that reproduce it. ``offered`` lists them for the train's page:
 the two small text files (input list, commands) go into the link itself as ``data:`` URLs, so
 that a site of 100,000 trains is not 200,000 files more; ``write_downloads`` writes the
-others (output, record), in the worker that renders the train's page. Paths of this machine
+others (output, record), beside the rest of the build (``background``). Paths of this machine
 are never published.
 """
 

@@ -97,8 +97,13 @@ def code_version(code: CodeVersion) -> str:
     return "commit at composition"
 
 
+def basename(path: str) -> str:
+    """The last part of a path or URL."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
 def file_slice(s: FileSlice) -> str:
-    name = s.path.rstrip("/").rsplit("/", 1)[-1]
+    name = basename(s.path)
     if s.entry_start or s.entry_stop is not None:
         stop = "end" if s.entry_stop is None else f"{s.entry_stop:,}"
         return f"{name} [{s.entry_start:,}, {stop})"

@@ -12,6 +12,7 @@ from typing import Any
 
 from controller.records import FileSlice, TrainRecord
 from controller.sitegen.formats import (
+    basename,
     bytesize,
     duration,
     file_slice,
@@ -226,9 +227,8 @@ class TrainHtml:
             if j.report:
                 for rd in j.report.replicas_read:
                     if rd.failed or rd.read != rd.path:
-                        name = rd.path.rstrip("/").rsplit("/", 1)[-1]
                         files += (
-                            f'<br><span class="muted">{_e(name)}: read from '
+                            f'<br><span class="muted">{_e(basename(rd.path))}: read from '
                             f"{_e(rd.storage_element or rd.read)}"
                         )
                         if rd.failed:
