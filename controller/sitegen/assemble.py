@@ -12,29 +12,25 @@ from datetime import datetime
 
 from controller.catalog.catalog import Catalog
 from controller.catalog.models import Quality
-from controller.records import TrainRecord
 from controller.sitegen.dashboard import dashboard
 from controller.sitegen.model import (
     AnalysisPage,
     Change,
     Counts,
     DatasetPage,
-    Download,
     EnabledWagon,
+    Frame,
     MemberPage,
-    PageKind,
     RunListPage,
     Site,
     TestCell,
     TestRun,
-    TrainOutput,
     TrainSummary,
     UsageRow,
     WagonPage,
     WagonTrainRow,
-    summarize,
 )
-from controller.sitegen.trainpage import train_page
+from controller.sitegen.trains import DatasetFiles, RecordSource
 
 QUALITY_ORDER = (Quality.GOOD, Quality.LIMITED, Quality.BAD)
 MEMBER_TRAINS = 20
@@ -45,21 +41,17 @@ class SiteInputs:
     """Everything a build reads, already parsed; ``generated`` is the newest input's time."""
 
     catalog: Catalog
-    records: Sequence[TrainRecord]
-    outputs: Mapping[str, TrainOutput]
+    records: RecordSource
     generated: datetime
     catalog_commit: str = ""
     tests: Sequence[TestRun] = ()
     changes: Mapping[str, tuple[Change, ...]] = field(default_factory=dict)
     unsent: Sequence[tuple[str, str]] = ()  # (subject, error) of e-mails that failed
-    file_bytes: Mapping[str, int] = field(default_factory=dict)  # input file -> size
-    downloads: Mapping[str, tuple[Download, ...]] = field(default_factory=dict)
-    raw_records: Mapping[str, bytes] = field(default_factory=dict)  # as stored in git
     title: str = "wagonyard"
     repo_url: str | None = None
 
 
-def _tests_by_key(tests: Sequence[TestRun]) -> dict[tuple[str, str], list[TestRun]]:
+def tests_by_key(tests: Sequence[TestRun]) -> dict[tuple[str, str], list[TestRun]]:
     """(dataset, case name) -> its tests, newest first."""
     by: dict[tuple[str, str], list[TestRun]] = defaultdict(list)
     for t in sorted(tests, key=lambda t: (t.created, t.test_id), reverse=True):
@@ -125,34 +117,40 @@ def _wagon_pages(
     return pages
 
 
-def site_model(inputs: SiteInputs) -> Site:
-    """The whole site as data."""
+def frame(inputs: SiteInputs, trains: frozenset[str] = frozenset()) -> Frame:
+    """What every page shows around its content; ``trains``: the ids of the site's trains."""
     catalog = inputs.catalog
-    newest_first = sorted(inputs.records, key=lambda r: (r.created, r.train_id), reverse=True)
-    trains = tuple(summarize(r) for r in newest_first)
-    tests = _tests_by_key(inputs.tests)
-
-    previous: dict[str, TrainSummary | None] = {}
-    last_on: dict[str, TrainSummary] = {}
-    for t in reversed(trains):  # oldest first: the previous done train on the same dataset
-        previous[t.train_id] = last_on.get(t.record.dataset)
-        if t.record.state == "done":
-            last_on[t.record.dataset] = t
-    train_pages = tuple(
-        train_page(
-            catalog,
-            t,
-            inputs.outputs,
-            previous[t.train_id],
-            tests,
-            inputs.downloads.get(t.train_id, ()),
-        )
-        for t in trains
+    return Frame(
+        title=inputs.title,
+        generated=inputs.generated,
+        catalog_commit=inputs.catalog_commit,
+        repo_url=inputs.repo_url.rstrip("/") if inputs.repo_url else None,
+        names={
+            "analysis": frozenset(catalog.analyses),
+            "dataset": frozenset(catalog.datasets),
+            "runlist": frozenset(catalog.runlists),
+            "train": trains,
+            "wagon": frozenset(catalog.wagons),
+            "member": frozenset(m for e in catalog.analyses.values() for m in e.model.members),
+        },
     )
+
+
+def site_model(
+    inputs: SiteInputs,
+    trains: Sequence[TrainSummary],
+    files: Mapping[str, DatasetFiles],
+    tests: Mapping[tuple[str, str], list[TestRun]],
+) -> Site:
+    """The whole site as data but the trains' own pages: ``trains`` newest first (from the
+    shards, with their usage), ``files``: per dataset the files of its newest done train,
+    ``tests``: ``tests_by_key``."""
+    catalog = inputs.catalog
+    trains = tuple(trains)
     usage_of: dict[tuple[str, str], list[UsageRow]] = defaultdict(list)
-    for page in train_pages:
-        for u in page.usage:
-            usage_of[(page.summary.train_id, u.ref)].append(u)
+    for t in trains:
+        for u in t.usage:
+            usage_of[(t.train_id, u.ref)].append(u)
     wagon_pages = _wagon_pages(inputs, trains, tests, usage_of)
 
     by_analysis: dict[str, list[TrainSummary]] = defaultdict(list)
@@ -193,17 +191,8 @@ def site_model(inputs: SiteInputs) -> Site:
             if e.dataset == name
         )
         latest_tests = {w.ref: tests[(name, w.ref)][0] for w in enabled if tests.get((name, w.ref))}
-        done = next((t.record for t in ran if t.record.state == "done" and t.record.jobs), None)
-        files = events = size = None
-        if done is not None:
-            paths = {s.path for j in done.jobs for s in j.files}
-            files, events = len(paths), done.events_processed
-            sizes = [inputs.file_bytes.get(p) for p in paths]
-            size = (
-                sum(s for s in sizes if s is not None)
-                if all(s is not None for s in sizes)
-                else None
-            )
+        found = files.get(name)
+        count, events, size = (found.files, found.events, found.size) if found else (None,) * 3
         datasets.append(
             DatasetPage(
                 name,
@@ -211,7 +200,7 @@ def site_model(inputs: SiteInputs) -> Site:
                 enabled,
                 latest_tests,
                 ran,
-                files,
+                count,
                 events,
                 size,
                 inputs.changes.get(ds_entry.path, ()),
@@ -244,14 +233,6 @@ def site_model(inputs: SiteInputs) -> Site:
         len(trains),
         len(logins),
     )
-    names: dict[PageKind, frozenset[str]] = {
-        "analysis": frozenset(catalog.analyses),
-        "dataset": frozenset(catalog.datasets),
-        "runlist": frozenset(catalog.runlists),
-        "train": frozenset(t.train_id for t in trains),
-        "wagon": frozenset(catalog.wagons),
-        "member": frozenset(logins),
-    }
     board = dashboard(
         catalog,
         trains,
@@ -259,11 +240,13 @@ def site_model(inputs: SiteInputs) -> Site:
         inputs.unsent,
         inputs.generated,
     )
+    shown = frame(inputs, frozenset(t.train_id for t in trains))
     return Site(
-        title=inputs.title,
-        generated=inputs.generated,
-        catalog_commit=inputs.catalog_commit,
-        repo_url=inputs.repo_url.rstrip("/") if inputs.repo_url else None,
+        title=shown.title,
+        generated=shown.generated,
+        catalog_commit=shown.catalog_commit,
+        repo_url=shown.repo_url,
+        names=shown.names,
         counts=counts,
         dashboard=board,
         trains=trains,
@@ -272,6 +255,4 @@ def site_model(inputs: SiteInputs) -> Site:
         members=tuple(members),
         datasets=tuple(datasets),
         runlists=tuple(runlists),
-        train_pages=train_pages,
-        names=names,
     )

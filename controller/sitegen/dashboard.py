@@ -94,7 +94,7 @@ def dashboard(
     """``trains`` newest first; ``now`` is the site's time."""
     since = now - timedelta(days=DAYS)
     running = tuple(t for t in trains if t.record.state in ACTIVE_TRAIN_STATES)
-    jobs = Counter(j.state for t in running for j in t.record.jobs)
+    jobs = Counter(state for t in running for state in t.record.job_states)
     by_state = Counter(t.record.state for t in trains)
     days = {
         (now.date() - timedelta(days=i)).isoformat(): [0, 0, 0.0, 0]
@@ -113,15 +113,14 @@ def dashboard(
         if day is None:
             continue
         day[0] += 1
-        day[1] += len(r.jobs)
+        day[1] += len(r.job_states)
         day[2] += t.cpu_s / 3600
         day[3] += r.events_processed
         if t.turnaround is not None:
             turnarounds.append(t.turnaround)
         groups: set[str] = set()
-        directories = {w.directory: w.ref for w in r.wagons}
-        for u in r.wagon_usage:
-            group = group_of.get(directories.get(u.directory, u.directory).partition("/")[0])
+        for u in t.usage:
+            group = group_of.get(u.ref.partition("/")[0])
             if group is not None:
                 usage[group][1] += u.cpu_s / 3600
                 groups.add(group)

@@ -1,23 +1,20 @@
 """What each train offers for download: its merged output, its record as stored in git, its
 input files and the commands that reproduce it. ``offered`` lists them for the train's page:
 the two small text files (input list, commands) go into the link itself as ``data:`` URLs, so
-that a site of 100,000 trains is not 200,000 files more; ``write_downloads`` writes the
-others (output, record), beside the rest of the build (``background``). Paths of this machine
+that a site of 100,000 trains is not 200,000 files more; ``contents`` gives the others
+(output, record), which the train's shard writes (``trains``). Paths of this machine
 are never published.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from controller.records import TrainRecord
 from controller.sitegen.formats import Hide, public
 from controller.sitegen.gather import output_path
 from controller.sitegen.model import Download, download_path
-from controller.sitegen.writing import place
 
 OUTPUT = "AnalysisResults.root"
 WHAT = {
@@ -75,21 +72,6 @@ def contents(
     stored = raw or record.model_dump_json(indent=1).encode()
     named["record.json"] = public(stored.decode(), hide).encode()
     return named
-
-
-def write_downloads(
-    out_dir: Path,
-    records: Iterable[TrainRecord],
-    raw: Mapping[str, bytes],
-    outputs_root: Path,
-    hide: Hide,
-) -> None:
-    """Write every download of ``records`` that changed."""
-    root = str(out_dir)
-    os.makedirs(os.path.join(root, os.path.dirname(download_path("x", "x"))), exist_ok=True)
-    for r in records:
-        for name, source in contents(r, raw.get(r.train_id), outputs_root, hide).items():
-            place(source, os.path.join(root, download_path(r.train_id, name)))
 
 
 def _reproduce(r: TrainRecord) -> str:

@@ -29,17 +29,28 @@ def output_path(record: TrainRecord, outputs_root: Path) -> Path | None:
     """Where the train's merged output is: ``record.output.path`` under ``outputs_root``."""
     if record.output is None:
         return None
-    path = Path(record.output.path)
+    return _under(record.output.path, outputs_root)
+
+
+def _under(recorded: str, outputs_root: Path) -> Path:
+    path = Path(recorded)
     return path if path.is_absolute() else outputs_root / path
 
 
 def read_train_output(record: TrainRecord, outputs_root: Path) -> TrainOutput:
     """The histograms of the train's output, or why there are none to show."""
-    path = output_path(record, outputs_root)
-    if path is None or record.output is None:
-        why = "it failed before merging" if record.state == "failed" else f"it is {record.state}"
+    o = record.output
+    return read_output((o.path, o.sha256) if o else None, record.state, outputs_root)
+
+
+def read_output(recorded: tuple[str, str] | None, state: str, outputs_root: Path) -> TrainOutput:
+    """The histograms of a train's output recorded as (path, sha256), or why there are none
+    to show (``state``: the train's)."""
+    if recorded is None:
+        why = "it failed before merging" if state == "failed" else f"it is {state}"
         return TrainOutput(path="", problem=f"This train has no merged output yet: {why}.")
-    shown = record.output.path
+    shown, sha256 = recorded
+    path = _under(shown, outputs_root)
     if not path.is_file():
         return TrainOutput(path=shown, problem=f"The output file {path} is missing.")
     try:
@@ -48,7 +59,7 @@ def read_train_output(record: TrainRecord, outputs_root: Path) -> TrainOutput:
         return TrainOutput(path=shown, problem=f"The output file cannot be read: {exc}")
     with path.open("rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()
-    return TrainOutput(shown, wagons, provenance, None, digest == record.output.sha256)
+    return TrainOutput(shown, wagons, provenance, None, digest == sha256)
 
 
 def read_histograms(path: Path) -> tuple[tuple[WagonOutput, ...], str]:

@@ -11,8 +11,8 @@ from markupsafe import Markup, escape
 
 from controller.sitegen.formats import bytesize, duration, number, period, seconds, when
 from controller.sitegen.model import (
+    Frame,
     PageKind,
-    Site,
     TestRun,
     TrainSummary,
     WagonTrainRow,
@@ -22,7 +22,7 @@ from controller.sitegen.model import (
 ICONS = {"done": "✓", "warning": "⚠", "failed": "✗", "untested": "○"}
 
 
-def helpers(site: Site) -> dict[str, Callable[..., Any]]:
+def helpers(site: Frame) -> dict[str, Callable[..., Any]]:
     """The functions templates call: ``link``, ``badge``, ``status``, ``commit``, and the
     rows of the big tables, ``train_rows`` and ``usage_rows``."""
     links: dict[tuple[str, str, str], Markup] = {}
@@ -78,9 +78,9 @@ def helpers(site: Site) -> dict[str, Callable[..., Any]]:
                 f"    <td>{badge(r.state)}</td>\n"
                 f'    <td class="num">{len(r.wagons)}</td>\n'
                 f'    <td class="num">{number(r.events_processed)}</td>\n'
-                f'    <td class="num">{t.jobs_done} / {len(r.jobs)}</td>\n'
+                f'    <td class="num">{t.jobs_done} / {len(r.job_states)}</td>\n'
                 f'    <td class="num{failed}">{t.jobs_failed}</td>\n'
-                f'    <td class="num">{bytesize(r.output.bytes if r.output else None)}</td>\n'
+                f'    <td class="num">{bytesize(r.output_bytes)}</td>\n'
                 f'    <td class="time">{period(r.created, r.finished)}</td>\n'
                 f'    <td class="num">{duration(t.turnaround)}</td>\n'
                 "  </tr>"

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
-from controller.sitegen.model import Site, TrainPage
+from controller.sitegen.model import Frame, TrainPage
 
 MANIFEST = ".wagonyard-cache/train-pages.tsv"
 Entry = tuple[str, str, str]  # (page path, key of its inputs, digest of its bytes but the footer)
@@ -38,7 +38,7 @@ def without_footer(html: bytes) -> tuple[bytes, bytes]:
     return html[:start], html[end + len(FOOTER_END) :]
 
 
-def site_key(site: Site, templates: Path, extra: object) -> str:
+def site_key(site: Frame, templates: Path, extra: object) -> str:
     """What every train page shares but its footer: the site's title and links to the
     repository, and the templates."""
     h = hashlib.blake2b(digest_size=16)
@@ -48,12 +48,12 @@ def site_key(site: Site, templates: Path, extra: object) -> str:
     return h.hexdigest()
 
 
-def page_key(page: TrainPage, site: Site, raw: Mapping[str, bytes], shared: str) -> str | None:
+def page_key(page: TrainPage, site: Frame, shared: str) -> str | None:
     """The key of a train page's inputs; None when its record is not known as stored."""
-    record = page.summary.record
-    stored = raw.get(record.train_id)
+    record = page.record
+    stored = page.summary.record.key
     previous = page.previous
-    before = raw.get(previous.train_id) if previous is not None else b""
+    before = previous.key if previous is not None else ""
     if stored is None or before is None:
         return None
     refs = sorted({w.ref for w in record.wagons} | {u.ref for u in page.usage})
@@ -65,8 +65,8 @@ def page_key(page: TrainPage, site: Site, raw: Mapping[str, bytes], shared: str)
     output = page.output
     inputs = (
         shared,
-        digest(stored),
-        digest(before),
+        stored,
+        before,
         # what the record does not say: the tests' memory, the dataset's limit, the file's bytes
         [(u.ref, u.pss_mb, u.rss_mb, u.over_limit, u.output_bytes) for u in page.usage],
         # an output that matches its record's checksum is what the record says

@@ -30,6 +30,7 @@ from controller.sitegen.formats import (
 from controller.sitegen.links import ICONS, helpers
 from controller.sitegen.model import (
     DayStats,
+    Frame,
     Site,
     TestRun,
     TrainPage,
@@ -145,29 +146,23 @@ def page_jobs(site: Site) -> list[PageJob]:
     jobs += [(page_path("member", p.login), "member.html", "members", p) for p in site.members]
     jobs += [(page_path("dataset", p.name), "dataset.html", "datasets", p) for p in site.datasets]
     jobs += [(page_path("runlist", p.name), "runlist.html", "runlists", p) for p in site.runlists]
-    jobs += [
-        (page_path("train", p.summary.train_id), "train.html", "trains", p)
-        for p in site.train_pages
-    ]
     return jobs
 
 
-def piece(site: Site, env: Environment, name: str, section: str = "", root: str = "") -> Markup:
+def piece(site: Frame, env: Environment, name: str, section: str = "", root: str = "") -> Markup:
     """One of the pieces every page repeats (``_nav.html``, ``_footer.html``), once
     ``renderer`` has given ``env`` the site's helpers."""
     context = {"site": site, "section": section, "root": root}
     return Markup(env.get_template(name).render(context))
 
 
-def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
-    """A function rendering one page job of ``site`` to HTML."""
-    shared = helpers(site)
-    env.globals.update(shared)
+def _chrome(site: Frame, env: Environment) -> None:
+    """Give ``env`` the site's helpers and ``chrome``: the pieces every page repeats
+    (``_nav.html``, ``_footer.html``), rendered once per section and page depth."""
+    env.globals.update(helpers(site))
     pieces: dict[tuple[str, str, str], Markup] = {}
 
     def chrome(name: str, section: str, root: str) -> Markup:
-        """A piece every page repeats (``_nav.html``, ``_footer.html``), rendered once per
-        section and page depth: 100,000 train pages share two."""
         key = (name, section, root)
         found = pieces.get(key)
         if found is None:
@@ -175,28 +170,38 @@ def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
         return found
 
     env.globals["chrome"] = chrome
-    templates: dict[str, Any] = {}
-    bodies = TrainHtml(shared, env.filters["public"])
-    frames: dict[tuple[str, str], tuple[str, str, str]] = {}
 
-    def train(page: TrainPage, template: str, section: str, root: str) -> str:
-        """A train page: its body in Python, in a frame rendered once per depth."""
-        key = (template, root)
-        frame = frames.get(key)
+
+def train_renderer(site: Frame, env: Environment) -> Callable[[str, TrainPage], str]:
+    """A function rendering a train's page at a path: its body in Python (``TrainHtml``),
+    in the frame of ``train.html`` rendered once per page depth."""
+    _chrome(site, env)
+    bodies = TrainHtml(helpers(site), env.filters["public"])
+    frames: dict[str, tuple[str, str, str]] = {}
+
+    def render(path: str, page: TrainPage) -> str:
+        root = "../" * path.count("/")
+        frame = frames.get(root)
         if frame is None:
             title, body = Markup("\x00title\x00"), Markup("\x00body\x00")
-            context = {"site": site, "root": root, "section": section}
-            html = env.get_template(template).render(context, title=title, body=body)
+            context = {"site": site, "root": root, "section": "trains"}
+            html = env.get_template("train.html").render(context, title=title, body=body)
             before, _, rest = html.partition(title)
             middle, _, after = rest.partition(body)
-            frame = frames[key] = (before, middle, after)
+            frame = frames[root] = (before, middle, after)
         return f"{frame[0]}{escape(page.summary.train_id)}{frame[1]}{bodies.body(page, root)}{frame[2]}"
+
+    return render
+
+
+def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
+    """A function rendering one page job of ``site`` (but train pages) to HTML."""
+    _chrome(site, env)
+    templates: dict[str, Any] = {}
 
     def render(job: PageJob) -> str:
         path, template, section, page = job
         root = "../" * path.count("/")
-        if isinstance(page, TrainPage):
-            return train(page, template, section, root)
         if template not in templates:
             templates[template] = env.get_template(template)
         context = {"site": site, "page": page, "root": root, "section": section}
@@ -204,9 +209,3 @@ def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
         return html
 
     return render
-
-
-def render_pages(site: Site, env: Environment) -> dict[str, str]:
-    """Every page of the site as {path relative to the site root: HTML} (small sites, tests)."""
-    render = renderer(site, env)
-    return {job[0]: render(job) for job in page_jobs(site)}

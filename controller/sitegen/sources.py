@@ -18,11 +18,10 @@ from controller.config import load_config
 from controller.errors import WagonyardError
 from controller.history import GitRepo, HistoryStore
 from controller.reconcile.mail import Notice
-from controller.records import TrainRecord
 from controller.sitegen.assemble import SiteInputs
 from controller.sitegen.changes import LOG_FORMAT, parse_log
-from controller.sitegen.gather import read_train_output
 from controller.sitegen.model import TestRun
+from controller.sitegen.trains import RecordSource
 from controller.wagontest.report import TestReport
 
 
@@ -69,7 +68,7 @@ def read_repository(
         outputs_root = (base if base.is_absolute() else repo / base) / "outputs"
     store = HistoryStore(repo, config.history.branch)
     tip = _branch_tip(repo, config.history.branch, warnings)
-    records, raw, tests, unsent = _history(store, tip, warnings)
+    records, tests, unsent = _history(store, tip, warnings)
     changes = parse_log(
         _git(
             repo,
@@ -87,18 +86,14 @@ def read_repository(
     times = [_commit_time(repo, main)]
     if tip is not None:
         times.append(_commit_time(repo, tip))
-    outputs = {r.train_id: read_train_output(r, outputs_root) for r in records}
     inputs = SiteInputs(
         catalog=scan.catalog,
         records=records,
-        outputs=outputs,
         generated=max(times),
         catalog_commit=main,
         tests=tests,
         changes=changes,
         unsent=unsent,
-        raw_records=raw,
-        file_bytes=_input_sizes(records),
         title=config.site.title,
         repo_url=config.site.repo_url,
     )
@@ -146,28 +141,29 @@ def _branch_tip(repo: Path, branch: str, warnings: list[str]) -> str | None:
 
 def _history(
     store: HistoryStore, tip: str | None, warnings: list[str]
-) -> tuple[list[TrainRecord], dict[str, bytes], list[TestRun], list[tuple[str, str]]]:
+) -> tuple[RecordSource, list[TestRun], list[tuple[str, str]]]:
+    """The train records (listed: the shards read them), the wagon tests and the e-mails
+    that failed."""
     if tip is None:
-        return [], {}, [], []
+        return RecordSource(), [], []
+    ids = store.blob_ids(tip)
+    blobs = [
+        (path, blob)
+        for path, blob in ids.items()
+        if path.startswith("trains/") and path.endswith("/record.json")
+    ]
     data = store.read_listed(
-        store.blob_ids(tip),
+        ids,
         lambda p: (
-            (p.startswith("trains/") and p.endswith("/record.json"))
-            or (p.startswith("wagon-tests/") and p.endswith("/report.json"))
+            (p.startswith("wagon-tests/") and p.endswith("/report.json"))
             or p.startswith("notifications/")
         ),
     )
-    records: list[TrainRecord] = []
-    raw: dict[str, bytes] = {}
     tests: list[TestRun] = []
     unsent: list[tuple[str, str]] = []
     for path, blob in data.items():
         try:
-            if path.startswith("trains/"):
-                record = TrainRecord.model_validate_json(blob)
-                records.append(record)
-                raw[record.train_id] = blob
-            elif path.startswith("wagon-tests/"):
+            if path.startswith("wagon-tests/"):
                 report = TestReport.model_validate_json(blob)
                 tests += [
                     TestRun(report.test_id, report.created, report.catalog_commit, case)
@@ -180,27 +176,9 @@ def _history(
         except (ValidationError, ValueError) as exc:
             first = str(exc).splitlines()[0]
             warnings.append(f"{store.branch}:{path} cannot be read ({first}); left out of the site")
-    return records, raw, tests, unsent
+    return RecordSource(store=store, blobs=blobs), tests, unsent
 
 
 def _unsent(blob: bytes) -> list[tuple[str, str]]:
     notice = Notice.model_validate_json(blob)
     return [] if notice.sent or not notice.error else [(notice.subject, notice.error)]
-
-
-def _input_sizes(records: list[TrainRecord]) -> dict[str, int]:
-    """The size of every input file of the newest done train per dataset, where it is here."""
-    newest: dict[str, TrainRecord] = {}
-    for r in sorted(records, key=lambda r: r.created):
-        if r.state == "done":
-            newest[r.dataset] = r
-    sizes: dict[str, int] = {}
-    for r in newest.values():
-        for j in r.jobs:
-            for s in j.files:
-                if s.path not in sizes:
-                    try:
-                        sizes[s.path] = os.stat(s.path).st_size
-                    except OSError:
-                        continue
-    return sizes

@@ -77,7 +77,7 @@ class TrainHtml:
         self.public = public
 
     def body(self, page: TrainPage, root: str) -> str:
-        r = page.summary.record
+        r = page.record
         out: list[str] = []
         self._head(out, page, r, root)
         self._wagons(out, r, root)
@@ -433,15 +433,14 @@ class TrainHtml:
             out.append(f'  <p class="muted">This is the first train done on {ds}.</p>\n')
             out.append("</section>\n")
             return
-        p = prev.record
         other = (
-            f", catalog {self.commit(p.catalog_commit)}"
-            if p.catalog_commit != r.catalog_commit
+            f", catalog {self.commit(prev.catalog_commit)}"
+            if prev.catalog_commit != r.catalog_commit
             else ""
         )
         out.append(
-            f"  <p>{self.link('train', prev.train_id, root)} ({when(p.created, False)} UTC, "
-            f"{number(p.events_processed)} events{other}).</p>\n"
+            f"  <p>{self.link('train', prev.train_id, root)} ({when(prev.created, False)} UTC, "
+            f"{number(prev.events_processed)} events{other}).</p>\n"
         )
         if not page.comparison:
             out.append(

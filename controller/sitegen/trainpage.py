@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
-from controller.catalog.catalog import Catalog
 from controller.records import TrainRecord
 from controller.sitegen.model import (
     Comparison,
@@ -16,6 +15,7 @@ from controller.sitegen.model import (
     Hist1D,
     JobTotals,
     TestRun,
+    TrainBrief,
     TrainOutput,
     TrainPage,
     TrainSummary,
@@ -23,15 +23,15 @@ from controller.sitegen.model import (
     VariantRow,
 )
 
-MISSING = TrainOutput(path="", problem="the site generator was given no output for this train")
 
-
-def _usage(
+def usage_rows(
     record: TrainRecord,
     output: TrainOutput,
     cpu_limit_ms: float | None,
     tests: Mapping[tuple[str, str], list[TestRun]],
 ) -> tuple[UsageRow, ...]:
+    """Each wagon directory's CPU (from the jobs), memory (from its test) and bytes in the
+    output file."""
     in_file = {w.directory: w.file_bytes for w in output.wagons} if not output.problem else {}
     wagons = {w.directory: w for w in record.wagons}
     rows = []
@@ -112,17 +112,14 @@ def _comparison(output: TrainOutput, before: TrainOutput | None) -> tuple[Compar
 
 
 def train_page(
-    catalog: Catalog,
     summary: TrainSummary,
-    outputs: Mapping[str, TrainOutput],
-    previous: TrainSummary | None,
-    tests: Mapping[tuple[str, str], list[TestRun]],
+    record: TrainRecord,
+    output: TrainOutput,
+    previous: TrainBrief | None,
+    before: TrainOutput | None,
     downloads: tuple[Download, ...],
 ) -> TrainPage:
-    record = summary.record
-    output = outputs.get(record.train_id, MISSING)
-    ds = catalog.datasets.get(record.dataset)
-    limit = ds.model.limits.cpu_ms_per_event if ds else None
+    """``previous``: the previous done train on the dataset, ``before`` its output."""
     present = {w.directory for w in output.wagons}
     missing = tuple(w.directory for w in record.wagons if w.directory not in present)
     moved = 0
@@ -134,19 +131,18 @@ def train_page(
             for a in j.attempts
             if a.state == "moved" or (a.started is not None and a.started > at and a.number > 1)
         )
-    before = outputs.get(previous.train_id) if previous else None
-    usage = _usage(record, output, limit, tests)
     return TrainPage(
         summary,
-        usage,
+        record,
+        summary.usage,
         output,
         missing if not output.problem else (),
         _variants(record, output),
         previous,
-        _comparison(output, before),
+        _comparison(output, before if previous is not None else None),
         downloads,
         moved,
-        _totals(record, usage),
+        _totals(record, summary.usage),
     )
 
 

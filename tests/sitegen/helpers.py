@@ -378,13 +378,10 @@ def build_records(
     ``stored``: with each record's JSON as if read from git (what the page cache keys on)."""
     from controller.sitegen.assemble import SiteInputs
     from controller.sitegen.build import build_site, hidden_roots
-    from controller.sitegen.gather import read_train_output
+    from controller.sitegen.trains import RecordSource
 
-    outputs = {r.train_id: read_train_output(r, outputs_root) for r in records}
     raw = {r.train_id: r.model_dump_json().encode() for r in records} if stored else {}
-    inputs = SiteInputs(
-        catalog=catalog, records=records, outputs=outputs, generated=generated, raw_records=raw
-    )
+    inputs = SiteInputs(catalog=catalog, records=RecordSource(records, raw), generated=generated)
     return build_site(inputs, out, outputs_root, hidden_roots(outputs_root))
 
 

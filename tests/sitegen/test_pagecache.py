@@ -13,7 +13,7 @@ import pytest
 
 from controller.sitegen import build
 from controller.sitegen.pagecache import MANIFEST
-from controller.sitegen.render import PageJob
+from controller.sitegen.model import TrainPage
 from tests.sitegen.helpers import DONE, FAILED, GONE, T0, BuiltSite, build_records, read_page
 
 
@@ -21,19 +21,18 @@ from tests.sitegen.helpers import DONE, FAILED, GONE, T0, BuiltSite, build_recor
 def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths of the train pages rendered (the build renders small sites in this process)."""
     paths: list[str] = []
-    real = build.renderer
+    real = build.train_renderer
 
-    def spy(*args: Any) -> Callable[[PageJob], str]:
+    def spy(*args: Any) -> Callable[[str, TrainPage], str]:
         render = real(*args)
 
-        def counted(job: PageJob) -> str:
-            if job[1] == "train.html":
-                paths.append(job[0])
-            return render(job)
+        def counted(path: str, page: TrainPage) -> str:
+            paths.append(path)
+            return render(path, page)
 
         return counted
 
-    monkeypatch.setattr(build, "renderer", spy)
+    monkeypatch.setattr(build, "train_renderer", spy)
     return paths
 
 

@@ -1,0 +1,174 @@
+"""Run the trains' side of a build (``trains.TrainShard``) over every core: one forked process
+per core reads, validates and summarizes its share of the records, sends the summaries back,
+then writes its trains' pages and downloads while this process makes every other page. Each
+record is parsed once, in one process; only plain tuples cross (``model.pack``). A small site
+runs its one shard in this process. A shard that fails or dies is an error naming it, and
+no shard is left running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import pickle
+import traceback
+from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
+from typing import Any
+
+from controller.errors import WagonyardError
+from controller.sitegen.model import TrainBrief, TrainSummary, pack, unpack
+from controller.sitegen.pagecache import Entry
+from controller.sitegen.trains import (
+    DatasetFiles,
+    PageSetup,
+    RecordSource,
+    TrainContext,
+    TrainShard,
+)
+
+PARALLEL_FROM = 2000  # records; below, forking costs more than it saves
+Previous = Mapping[str, TrainBrief | None]
+Setup = Callable[[frozenset[str]], PageSetup]  # the trains' ids -> how to write pages
+
+
+class Shards:
+    """The trains of a build, split over ``workers`` processes (one: this process)."""
+
+    def __init__(
+        self, source: RecordSource, context: TrainContext, setup: Setup, workers: int
+    ) -> None:
+        """``setup``: how to write the train pages, called in each shard's process with the
+        ids of every train of the site (known before the shards fork: it goes with them)."""
+        self.source = source
+        self.context = context
+        self.setup = setup
+        fork = "fork" in mp.get_all_start_methods()
+        self.parts = workers if fork and len(source) >= PARALLEL_FROM and workers > 1 else 1
+        self.local: TrainShard | None = None
+        self.children: list[tuple[Any, Connection]] = []
+        self.owner: dict[str, int] = {}  # train id -> its shard
+        self.previous: Previous = {}
+
+    def summaries(self) -> tuple[list[TrainSummary], dict[str, DatasetFiles], list[str]]:
+        """Every train's summary, newest first; per dataset the files of its newest done train;
+        warnings about records that cannot be read."""
+        summaries: list[TrainSummary] = []
+        files: dict[str, DatasetFiles] = {}
+        warnings: list[str] = []
+        if self.parts == 1:
+            stored, warnings = self.source.part(0, 1)
+            self.local = TrainShard(self.context, stored)
+            summaries, files = self.local.summaries()
+            self.owner = dict.fromkeys((s.train_id for s in summaries), 0)
+        else:
+            context = mp.get_context("fork")
+            for index in range(self.parts):
+                mine, theirs = context.Pipe()
+                child = context.Process(
+                    target=_child, args=(theirs, self, index), name=f"site-shard-{index}"
+                )
+                child.start()
+                theirs.close()
+                self.children.append((child, mine))
+            for index in range(len(self.children)):
+                packed, found, told = self._receive(index)
+                part = [unpack(t) for t in packed]
+                summaries += part
+                self.owner.update(dict.fromkeys((s.train_id for s in part), index))
+                warnings += told
+                for name, f in found.items():
+                    if name not in files or (f.created, f.train_id) > (
+                        files[name].created,
+                        files[name].train_id,
+                    ):
+                        files[name] = f
+        summaries.sort(key=lambda s: (s.record.created, s.train_id), reverse=True)
+        return summaries, files, warnings
+
+    def start(self, previous: Previous) -> None:
+        """Start writing the train pages (in the forked shards; this process's own shard
+        waits for ``finish``)."""
+        ids = frozenset(self.owner)
+        if not self.children:
+            self.previous = previous
+            return
+        shares: list[dict[str, tuple[Any, ...] | None]] = [{} for _ in self.children]
+        for train_id, index in self.owner.items():
+            before = previous.get(train_id)
+            # what a train's page reads of its previous train: not its wagons nor jobs
+            shares[index][train_id] = (
+                None if before is None else (*before[:9], (), (), *before[11:])
+            )
+        for (_, conn), share in zip(self.children, shares, strict=True):
+            conn.send_bytes(pickle.dumps((share, ids), pickle.HIGHEST_PROTOCOL))
+
+    def finish(self) -> tuple[list[Entry], list[str]]:
+        """Wait for every train page and download; the page cache's entries and the files."""
+        if self.local is not None:
+            return self.local.write(self.previous, self.setup(frozenset(self.owner)))
+        entries: list[Entry] = []
+        kept: list[str] = []
+        for index in range(len(self.children)):
+            found, written = self._receive(index)
+            entries += found
+            kept += written
+        self.close()
+        return entries, kept
+
+    def close(self) -> None:
+        """Stop every shard still running (after an error) and reap them all."""
+        for child, conn in self.children:
+            if child.is_alive():
+                child.kill()
+            child.join()
+            conn.close()
+        self.children = []
+
+    def _receive(self, index: int) -> Any:
+        child, conn = self.children[index]
+        try:
+            status, *rest = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            child.join()
+            raise WagonyardError(
+                f"the site build's shard {index + 1} of {self.parts} (the trains' pages) died "
+                f"with exit code {child.exitcode}; the machine may be out of memory: build "
+                "again, or on a machine with more memory"
+            ) from None
+        if status == "error":
+            raise WagonyardError(
+                f"the site build's shard {index + 1} of {self.parts} (the trains' pages) "
+                f"failed: {rest[0]}"
+            )
+        return rest
+
+
+def _child(conn: Connection, shards: Shards, index: int) -> None:
+    """A forked shard: summaries, then (given each train's previous) pages and downloads."""
+    code = 0
+    try:
+        stored, warnings = shards.source.part(index, shards.parts)
+        shard = TrainShard(shards.context, stored)
+        summaries, files = shard.summaries()
+        packed = [pack(s) for s in summaries]
+        conn.send_bytes(pickle.dumps(("ok", packed, files, warnings), pickle.HIGHEST_PROTOCOL))
+        del packed, summaries
+        share, ids = pickle.loads(conn.recv_bytes())
+        previous = {
+            train_id: None if t is None else TrainBrief(*t) for train_id, t in share.items()
+        }
+        entries, kept = shard.write(previous, shards.setup(ids))
+        conn.send_bytes(pickle.dumps(("ok", entries, kept), pickle.HIGHEST_PROTOCOL))
+    except (EOFError, OSError, KeyboardInterrupt):
+        code = 1  # the build stopped: nothing to tell
+    except BaseException as exc:
+        code = 1
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        told = f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})"
+        with contextlib.suppress(OSError):
+            conn.send_bytes(pickle.dumps(("error", told)))
+    finally:
+        conn.close()
+        os._exit(code)

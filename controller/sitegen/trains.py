@@ -1,0 +1,237 @@
+"""The trains' side of a build, one shard of the trains at a time: first each train's summary
+for the lists and the other pages (``TrainShard.summaries``), then, once every shard's
+summaries gave each train its previous train on the dataset, the train pages and downloads
+(``TrainShard.write``). The full records and outputs stay in the shard; a big site has
+100,000 trains, and only summaries travel (``shards`` runs one shard per core).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from controller.catalog.catalog import Catalog
+from controller.history import HistoryStore
+from controller.records import TrainRecord
+from controller.sitegen.downloads import contents, offered
+from controller.sitegen.formats import Hide
+from controller.sitegen.gather import read_output
+from controller.sitegen.model import (
+    TestRun,
+    TrainBrief,
+    TrainOutput,
+    TrainPage,
+    TrainSummary,
+    download_path,
+    page_path,
+    summarize,
+)
+from controller.sitegen.pagecache import Entry, PageCache, digest, entry
+from controller.sitegen.trainpage import train_page, usage_rows
+from controller.sitegen.writing import place, write_files
+
+
+@dataclass(frozen=True)
+class DatasetFiles:
+    """The input files of the newest done train of a dataset: how many, their events, their
+    bytes (None unless every file is here to measure)."""
+
+    created: datetime  # the newest of the shards' candidates wins
+    train_id: str
+    files: int
+    events: int
+    size: int | None
+
+
+@dataclass(frozen=True)
+class RecordSource:
+    """Where the train records come from: in memory (with their bytes as stored in git where
+    known), or the blobs of the history branch, which each shard reads itself."""
+
+    records: Sequence[TrainRecord] = ()
+    raw: Mapping[str, bytes] = field(default_factory=dict)  # train id -> as stored in git
+    store: HistoryStore | None = None
+    blobs: Sequence[tuple[str, str]] = ()  # (path on the branch, blob id)
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.blobs)
+
+    def part(self, index: int, parts: int) -> tuple[list[Stored], list[str]]:
+        """Every ``parts``-th record from ``index``, read; and warnings for those that
+        cannot be read (left out of the site)."""
+        stored = [
+            Stored(r, raw, digest(raw) if raw is not None else None)
+            for r in self.records[index::parts]
+            for raw in (self.raw.get(r.train_id),)
+        ]
+        warnings: list[str] = []
+        mine = self.blobs[index::parts]
+        if self.store is None or not mine:
+            return stored, warnings
+        for (path, blob_id), blob in zip(
+            mine, self.store.read_blobs([b for _, b in mine]), strict=True
+        ):
+            try:
+                stored.append(Stored(TrainRecord.model_validate_json(blob), blob, blob_id))
+            except (ValidationError, ValueError) as exc:
+                first = str(exc).splitlines()[0]
+                warnings.append(
+                    f"{self.store.branch}:{path} cannot be read ({first}); left out of the site"
+                )
+        return stored, warnings
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A train record, its bytes as stored in git (None when not read from git) and their key."""
+
+    record: TrainRecord
+    raw: bytes | None
+    key: str | None
+
+
+@dataclass(frozen=True)
+class TrainContext:
+    """What every shard reads beside its records."""
+
+    catalog: Catalog
+    tests: Mapping[tuple[str, str], list[TestRun]]  # (dataset, case) -> newest first
+    outputs_root: Path
+    hide: Hide
+
+
+Render = Callable[[str, TrainPage], str]  # (page path, page) -> HTML
+Keyer = Callable[[TrainPage], str | None]  # a page's key in the page cache
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How a shard renders, caches and writes its train pages (made in the shard's process)."""
+
+    out_dir: Path
+    render: Render
+    key: Keyer
+    footer: bytes
+
+
+class TrainShard:
+    """Some of the trains, read, with their outputs."""
+
+    def __init__(self, context: TrainContext, stored: list[Stored]) -> None:
+        self.context = context
+        self.stored = stored
+        self.outputs: dict[str, TrainOutput] = {}
+        self.summary: dict[str, TrainSummary] = {}
+
+    def summaries(self) -> tuple[list[TrainSummary], dict[str, DatasetFiles]]:
+        """Each train's summary (with its per-wagon usage), and per dataset the input files of
+        its newest done train in this shard."""
+        ctx = self.context
+        out: list[TrainSummary] = []
+        newest: dict[str, TrainRecord] = {}
+        for s in self.stored:
+            r = s.record
+            output = read_output(
+                (r.output.path, r.output.sha256) if r.output else None, r.state, ctx.outputs_root
+            )
+            self.outputs[r.train_id] = output
+            ds = ctx.catalog.datasets.get(r.dataset)
+            limit = ds.model.limits.cpu_ms_per_event if ds else None
+            summary = summarize(r, usage_rows(r, output, limit, ctx.tests), s.key)
+            self.summary[r.train_id] = summary
+            out.append(summary)
+            if r.state == "done" and r.jobs:
+                known = newest.get(r.dataset)
+                if known is None or (r.created, r.train_id) > (known.created, known.train_id):
+                    newest[r.dataset] = r
+        return out, {name: _files_of(r) for name, r in newest.items()}
+
+    def pages(self, previous: Mapping[str, TrainBrief | None]) -> Iterator[TrainPage]:
+        """Each train's page, given its previous done train on the dataset."""
+        ctx = self.context
+        for s in self.stored:
+            r = s.record
+            before = previous.get(r.train_id)
+            before_output = None
+            if before is not None:
+                before_output = self.outputs.get(before.train_id) or read_output(
+                    before.output, before.state, ctx.outputs_root
+                )
+            yield train_page(
+                self.summary[r.train_id],
+                r,
+                self.outputs[r.train_id],
+                before,
+                before_output,
+                offered(r, ctx.outputs_root, ctx.hide),
+            )
+
+    def write(
+        self, previous: Mapping[str, TrainBrief | None], setup: PageSetup
+    ) -> tuple[list[Entry], list[str]]:
+        """Render and write each train's page (unless its inputs did not change since the last
+        build) and its downloads; the page cache's entries and every file of the site kept."""
+        cache = PageCache(setup.out_dir)
+        entries: list[Entry] = []
+        kept: list[str] = []
+
+        def pages() -> Iterator[tuple[str, bytes]]:
+            for page in self.pages(previous):
+                path = page_path("train", page.summary.train_id)
+                kept.append(path)
+                key = setup.key(page)
+                reused = cache.fresh(path, key, setup.footer)
+                if reused is not None:
+                    entries.append(reused[0])
+                    yield path, reused[1]  # written only if the footer changed
+                    continue
+                data = setup.render(path, page).encode()
+                if key is not None:
+                    entries.append(entry(path, key, data))
+                yield path, data
+
+        write_files(setup.out_dir, pages())
+        kept += self._downloads(setup.out_dir)
+        return entries, kept
+
+    def _downloads(self, out_dir: Path) -> list[str]:
+        ctx = self.context
+        root = str(out_dir)
+        os.makedirs(os.path.join(root, os.path.dirname(download_path("x", "x"))), exist_ok=True)
+        written = []
+        for s in self.stored:
+            r = s.record
+            for name, source in contents(r, s.raw, ctx.outputs_root, ctx.hide).items():
+                path = download_path(r.train_id, name)
+                place(source, os.path.join(root, path))
+                written.append(path)
+        return written
+
+
+def _files_of(r: TrainRecord) -> DatasetFiles:
+    paths = {s.path for j in r.jobs for s in j.files}
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append(os.stat(p).st_size)
+        except OSError:
+            break
+    size = sum(sizes) if len(sizes) == len(paths) else None
+    return DatasetFiles(r.created, r.train_id, len(paths), r.events_processed, size)
+
+
+def previous_trains(summaries: Sequence[TrainSummary]) -> dict[str, TrainBrief | None]:
+    """Each train's previous done train on the same dataset (``summaries`` newest first)."""
+    previous: dict[str, TrainBrief | None] = {}
+    last_on: dict[str, TrainBrief] = {}
+    for t in reversed(summaries):  # oldest first
+        r = t.record
+        previous[r.train_id] = last_on.get(r.dataset)
+        if r.state == "done":
+            last_on[r.dataset] = r
+    return previous
