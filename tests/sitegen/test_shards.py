@@ -1,0 +1,90 @@
+"""The trains' side of a big build runs in forked shards (``sitegen/shards.py``): the same
+bytes as one process, a record that cannot be read is told and left out, and a shard that
+fails or dies is an error naming it with no process left behind."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from controller.errors import WagonyardError
+from controller.history import HistoryStore
+from controller.sitegen import shards
+from controller.sitegen.build import build_from_repository
+from controller.sitegen.trains import TrainShard
+from tests.sitegen.helpers import T0, BuiltSite, failed_record, site_repo
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shards in forked processes even for three records: one record each."""
+    monkeypatch.setattr(shards, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+
+
+@pytest.mark.usefixtures("forked")
+def test_three_forked_shards_build_the_same_bytes_as_one_process(
+    tmp_path: Path, built: BuiltSite
+) -> None:
+    out = tmp_path / "public"
+    pages, warnings = build_from_repository(built.repo, out, built.outputs_root)
+    assert warnings == []
+    assert [p.relative_to(out) for p in pages] == [p.relative_to(built.out) for p in built.pages]
+    # every train's previous train is in another shard: its output is read there again
+    assert files(out) == files(built.out)
+    assert mp.active_children() == []
+
+
+@pytest.mark.usefixtures("forked")
+def test_a_record_that_cannot_be_read_is_told_and_the_rest_is_built(
+    tmp_path: Path, built: BuiltSite
+) -> None:
+    repo = site_repo(
+        tmp_path / "repo",
+        [failed_record(built.catalog, f"t-{n}", T0 + timedelta(hours=n)) for n in range(3)],
+        [],
+    )
+    HistoryStore(repo, "wagonyard/history").commit(
+        {"trains/broken/record.json": b'{"train_id": "broken", "dataset": '}, "A cut record"
+    )
+    out = tmp_path / "public"
+    pages, warnings = build_from_repository(repo, out, tmp_path / "outputs")
+    assert len(warnings) == 1
+    assert "wagonyard/history:trains/broken/record.json cannot be read" in warnings[0]
+    assert "left out of the site" in warnings[0]
+    trains = sorted(p.name for p in pages if p.parent.name == "trains")
+    assert trains == ["t-0.html", "t-1.html", "t-2.html"]
+
+
+def _boom(*args: Any) -> NoReturn:
+    raise RuntimeError("the disk is full")
+
+
+def _die(*args: Any) -> NoReturn:
+    os._exit(3)
+
+
+@pytest.mark.usefixtures("forked")
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        (_boom, r"shard \d of 3 \(the trains' pages\) failed: RuntimeError: the disk is full"),
+        (_die, r"shard \d of 3 \(the trains' pages\) died with exit code 3"),
+    ],
+)
+def test_a_shard_that_fails_or_dies_is_named_and_none_is_left_running(
+    tmp_path: Path, built: BuiltSite, monkeypatch: pytest.MonkeyPatch, how: Any, said: str
+) -> None:
+    monkeypatch.setattr(TrainShard, "write", how)
+    with pytest.raises(WagonyardError, match=said):
+        build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
+    assert mp.active_children() == []
