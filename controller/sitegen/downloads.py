@@ -1,8 +1,8 @@
 """What each train offers for download: its merged output, its record as stored in git, its
 input files and the commands that reproduce it. ``offered`` lists them for the train's page:
-the two small text files (input list, commands) go into the link itself as ``data:`` URLs, so
-that a site of 100,000 trains is not 200,000 files more; ``contents`` gives the others
-(output, record), which the train's shard writes (``trains``). Paths of this machine
+the text files (record, input list, commands: a few kB) go into the link itself as ``data:``
+URLs, so that a site of 100,000 trains is not 300,000 files more; the merged output is the one
+file of the site, which the train's shard links or copies (``trains``). Paths of this machine
 are never published.
 """
 
@@ -25,26 +25,32 @@ WHAT = {
 }
 
 
-def _merged(record: TrainRecord, outputs_root: Path) -> Path | None:
+def merged_output(record: TrainRecord, outputs_root: Path) -> Path | None:
+    """The train's merged output, if it is here: the one download that is a file of the site."""
     merged = output_path(record, outputs_root)
     return merged if merged is not None and merged.is_file() else None
 
 
-INLINE = ("inputs.txt", "reproduce.sh")
 DATA = "data:text/plain;charset=utf-8;base64,"
 
 
-def offered(record: TrainRecord, outputs_root: Path, hide: Hide) -> tuple[Download, ...]:
-    """The train's downloads, in the order its page lists them."""
+def offered(
+    record: TrainRecord, raw: bytes | None, outputs_root: Path, hide: Hide
+) -> tuple[Download, ...]:
+    """The train's downloads, in the order its page lists them; ``raw``: the record as stored
+    in git (else it is written out again)."""
     found: list[Download] = []
     for name, what in WHAT.items():
-        if name == OUTPUT and _merged(record, outputs_root) is None:
+        if name == OUTPUT:
+            if merged_output(record, outputs_root) is not None:
+                found.append(Download(name, download_path(record.train_id, name), what))
             continue
-        if name in INLINE:
-            text = _inputs(record, hide) if name == "inputs.txt" else _reproduce(record)
-            href = DATA + base64.b64encode(text.encode()).decode()  # in C: a tenth of quote()
+        if name == "record.json":
+            stored = raw.decode() if raw else record.model_dump_json(indent=1)
+            text = public(stored, hide)
         else:
-            href = download_path(record.train_id, name)
+            text = _inputs(record, hide) if name == "inputs.txt" else _reproduce(record)
+        href = DATA + base64.b64encode(text.encode()).decode()  # in C: a tenth of quote()
         found.append(Download(name, href, what))
     return tuple(found)
 
@@ -58,20 +64,6 @@ def _inputs(record: TrainRecord, hide: Hide) -> str:
         }
     )
     return public("".join(line + "\n" for line in slices), hide)
-
-
-def contents(
-    record: TrainRecord, raw: bytes | None, outputs_root: Path, hide: Hide
-) -> dict[str, bytes | Path]:
-    """The files of the site a train offers: name -> its bytes, or the file to link or copy
-    (the merged output)."""
-    named: dict[str, bytes | Path] = {}
-    merged = _merged(record, outputs_root)
-    if merged is not None:
-        named[OUTPUT] = merged
-    stored = raw or record.model_dump_json(indent=1).encode()
-    named["record.json"] = public(stored.decode(), hide).encode()
-    return named
 
 
 def _reproduce(r: TrainRecord) -> str:

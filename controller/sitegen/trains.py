@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from controller.catalog.catalog import Catalog
 from controller.history import HistoryStore
 from controller.records import TrainRecord
-from controller.sitegen.downloads import contents, offered
+from controller.sitegen.downloads import OUTPUT, merged_output, offered
 from controller.sitegen.formats import Hide
 from controller.sitegen.gather import read_output
 from controller.sitegen.model import (
@@ -168,7 +168,7 @@ class TrainShard:
                 self.outputs[r.train_id],
                 before,
                 before_output,
-                offered(r, ctx.outputs_root, ctx.hide),
+                offered(r, s.raw, ctx.outputs_root, ctx.hide),
             )
 
     def write(
@@ -200,15 +200,16 @@ class TrainShard:
         return entries, kept
 
     def _downloads(self, out_dir: Path) -> list[str]:
-        ctx = self.context
+        """Link or copy each train's merged output into the site (the other downloads are
+        in the page itself)."""
         root = str(out_dir)
         os.makedirs(os.path.join(root, os.path.dirname(download_path("x", "x"))), exist_ok=True)
         written = []
         for s in self.stored:
-            r = s.record
-            for name, source in contents(r, s.raw, ctx.outputs_root, ctx.hide).items():
-                path = download_path(r.train_id, name)
-                place(source, os.path.join(root, path))
+            merged = merged_output(s.record, self.context.outputs_root)
+            if merged is not None:
+                path = download_path(s.record.train_id, OUTPUT)
+                place(merged, os.path.join(root, path))
                 written.append(path)
         return written
 

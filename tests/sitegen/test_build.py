@@ -209,7 +209,7 @@ def test_a_rebuild_removes_pages_of_trains_that_are_gone(
     the generated folders); what the operator put there is kept."""
     out = tmp_path / "site"
     build_records(built.catalog, built.records, out, built.outputs_root)
-    gone = [out / f"trains/{FAILED}.html", out / f"files/{FAILED}.record.json"]
+    gone = [out / f"trains/{FAILED}.html"]
     assert all(p.is_file() for p in gone)
     (out / "notes.txt").write_text("mine")
     if not listed:
@@ -221,7 +221,8 @@ def test_a_rebuild_removes_pages_of_trains_that_are_gone(
     later = [r for r in built.records if r.train_id != FAILED]
     build_records(built.catalog, later, out, built.outputs_root, T0 + timedelta(days=1))
     assert not any(p.exists() for p in gone)
-    assert (out / f"trains/{DONE}.html").is_file() and (out / f"files/{DONE}.record.json").is_file()
+    kept = [out / f"trains/{DONE}.html", out / f"files/{DONE}.AnalysisResults.root"]
+    assert all(p.is_file() for p in kept)
     assert (out / "notes.txt").read_text() == "mine"
     assert not listed or (tmp_path / "outside.txt").is_file()
     listed_now = (out / ".wagonyard-cache" / "files.txt").read_text().splitlines()

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from controller.sitegen import build
-from controller.sitegen.pagecache import MANIFEST
 from controller.sitegen.model import TrainPage
+from controller.sitegen.pagecache import MANIFEST
 from tests.sitegen.helpers import DONE, FAILED, GONE, T0, BuiltSite, build_records, read_page
 
 
@@ -80,7 +80,7 @@ def test_a_page_changed_since_the_last_build_is_never_served(
     page = out / f"trains/{DONE}.html"
     page.write_text(page.read_text().replace("cms-2010-dimuon", "tampered"))
     (out / f"trains/{GONE}.html").unlink()
-    (out / f"files/{FAILED}.record.json").unlink()  # its page is reused; the file is made again
+    (out / f"files/{DONE}.AnalysisResults.root").unlink()  # a download gone: made again
     rendered.clear()
     build_records(built.catalog, built.records, out, built.outputs_root, stored=True)
     assert sorted(rendered) == [f"trains/{DONE}.html", f"trains/{GONE}.html"]

@@ -154,7 +154,7 @@ def test_a_train_offers_its_output_and_what_reproduces_it(built: BuiltSite) -> N
     )
     assert "wagonyard run --dataset cms-2010-dimuon" in inline("reproduce.sh")
     assert "uproot-Zmumu.root\t800\t1600" in inline("inputs.txt")
-    assert '"config_hash"' in offered("record.json").read_text()  # the frozen configurations
+    assert '"config_hash"' in inline("record.json")  # the frozen configurations
     # per-wagon usage: light wagons in ms or s, output bytes read from the file
     assert "Output in the file" in p.text and "900 ms" in p.text
     assert not (built.out / "files" / f"{GONE}.AnalysisResults.root").exists()
