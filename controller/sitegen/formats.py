@@ -55,11 +55,12 @@ def when(moment: datetime | None, seconds: bool = True) -> str:
     """The time in UTC; without seconds and without 'UTC' for table cells (say it in the head)."""
     if moment is None:
         return "—"
-    if moment.tzinfo is not None:
+    if moment.tzinfo is not None and moment.utcoffset():
         moment = moment.astimezone(UTC)
+    text = moment.isoformat(" ", "seconds")  # half the time of strftime; 100,000s of them
     if not seconds:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.tzinfo else "")
+        return text[:16]
+    return text[:19] + (" UTC" if moment.tzinfo else "")
 
 
 def period(start: datetime, end: datetime | None) -> str:

@@ -93,9 +93,11 @@ class PageCache:
             if len(parts) == 3:
                 self.entries[parts[0]] = (parts[1], parts[2])
 
-    def fresh(self, path: str, key: str | None, footer: bytes) -> tuple[Entry, bytes] | None:
+    def fresh(
+        self, path: str, key: str | None, footer: bytes
+    ) -> tuple[Entry, bytes | None] | None:
         """If ``path`` was rendered from ``key`` and still holds those bytes: its entry and
-        its bytes with ``footer``; else None."""
+        its bytes with ``footer`` (None when the file holds them already); else None."""
         known = self.entries.get(path)
         if key is None or known is None or known[0] != key:
             return None
@@ -107,7 +109,8 @@ class PageCache:
         before, after = without_footer(data)
         if digest(before + after) != known[1]:
             return None
-        return (path, key, known[1]), before + footer + after
+        page = before + footer + after
+        return (path, key, known[1]), None if page == data else page
 
 
 def entry(path: str, key: str, html: bytes) -> Entry:

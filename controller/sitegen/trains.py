@@ -188,7 +188,8 @@ class TrainShard:
                 reused = cache.fresh(path, key, setup.footer)
                 if reused is not None:
                     entries.append(reused[0])
-                    yield path, reused[1]  # written only if the footer changed
+                    if reused[1] is not None:  # the footer changed
+                        yield path, reused[1]
                     continue
                 data = setup.render(path, page).encode()
                 if key is not None:
