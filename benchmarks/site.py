@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from controller.sitegen.build import build_from_repository
 
@@ -170,6 +171,37 @@ def generate(repo: Path, wagons: int, trains: int) -> None:
     )
 
 
+def time_phases() -> None:
+    """Print the wall and CPU time of each step of the build, in the main process and in each
+    shard (the steps are wrapped here, from outside: the build itself prints nothing)."""
+    from controller.sitegen import build, shards, trains
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        real = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                who = "main " if os.getpid() == main_pid else f"shard {os.getpid()}"
+                print(f"    {who} {label:<34} {time.perf_counter() - w:6.1f} s wall "
+                      f"{time.process_time() - c:6.1f} s CPU", flush=True)  # fmt: skip
+
+        setattr(owner, name, wrapper)
+
+    main_pid = os.getpid()
+    timed(build, "read_repository", "read catalog, tests, history list")
+    timed(shards.Shards, "summaries", "wait for the shards' summaries")
+    timed(build, "site_model", "assemble the other pages' model")
+    timed(build, "write_files", "render and write pages / feeds")
+    timed(build, "feeds", "make the feeds")
+    timed(shards.Shards, "finish", "wait for the shards' pages")
+    timed(trains.RecordSource, "part", "read and validate records")
+    timed(trains.TrainShard, "summaries", "summarize, read outputs")
+    timed(trains.TrainShard, "write", "render and write train pages")
+
+
 def _cpu() -> float:
     """CPU seconds of this process and of its children that ended (the workers, git)."""
     own, kids = (
@@ -184,7 +216,10 @@ def main() -> int:
     parser.add_argument("--wagons", type=int, default=10_000)
     parser.add_argument("--trains", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="build here and keep the repository and site")
+    parser.add_argument("--phases", action="store_true", help="print the time of each step")
     args = parser.parse_args()
+    if args.phases:
+        time_phases()
     base = args.keep or Path(tempfile.mkdtemp(prefix="wy-site-bench-"))
     repo, out = base / "repo", base / "public"
     if not (repo / ".git").exists():
