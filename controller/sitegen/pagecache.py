@@ -93,9 +93,7 @@ class PageCache:
             if len(parts) == 3:
                 self.entries[parts[0]] = (parts[1], parts[2])
 
-    def fresh(
-        self, path: str, key: str | None, footer: bytes
-    ) -> tuple[Entry, bytes | None] | None:
+    def fresh(self, path: str, key: str | None, footer: bytes) -> tuple[Entry, bytes | None] | None:
         """If ``path`` was rendered from ``key`` and still holds those bytes: its entry and
         its bytes with ``footer`` (None when the file holds them already); else None."""
         known = self.entries.get(path)
