@@ -17,10 +17,12 @@ from controller.sitegen.model import (
     AnalysisPage,
     Change,
     Counts,
+    DatasetFiles,
     DatasetPage,
     EnabledWagon,
     Frame,
     MemberPage,
+    Records,
     RunListPage,
     Site,
     TestCell,
@@ -30,7 +32,6 @@ from controller.sitegen.model import (
     WagonPage,
     WagonTrainRow,
 )
-from controller.sitegen.trains import DatasetFiles, RecordSource
 
 QUALITY_ORDER = (Quality.GOOD, Quality.LIMITED, Quality.BAD)
 MEMBER_TRAINS = 20
@@ -41,7 +42,7 @@ class SiteInputs:
     """Everything a build reads, already parsed; ``generated`` is the newest input's time."""
 
     catalog: Catalog
-    records: RecordSource
+    records: Records
     generated: datetime
     catalog_commit: str = ""
     tests: Sequence[TestRun] = ()

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 from controller.catalog.catalog import Entry
 from controller.catalog.models import Analysis, CodeVersion, Dataset, RunList, Wagon
@@ -125,6 +125,37 @@ class Change:
     subject: str
     pull_request: int | None
     diff: str
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A train record, its bytes as stored in git (None when not read from git) and their key."""
+
+    record: TrainRecord
+    raw: bytes | None
+    key: str | None
+
+
+@dataclass(frozen=True)
+class DatasetFiles:
+    """The input files of the newest done train of a dataset: how many, their events, their
+    bytes (None unless every file is here to measure)."""
+
+    created: datetime  # the newest of the shards' candidates wins
+    train_id: str
+    files: int
+    events: int
+    size: int | None
+
+
+class Records(Protocol):
+    """The train records of a build, read in parts (``trains.RecordSource``)."""
+
+    def __len__(self) -> int: ...
+
+    def part(self, index: int, parts: int) -> tuple[list[Stored], list[str]]:
+        """Every ``parts``-th record from ``index``, and warnings about those unreadable."""
+        ...
 
 
 @dataclass(frozen=True)

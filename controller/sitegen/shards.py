@@ -18,12 +18,10 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from controller.errors import WagonyardError
-from controller.sitegen.model import TrainBrief, TrainSummary, pack, unpack
+from controller.sitegen.model import DatasetFiles, Records, TrainBrief, TrainSummary, pack, unpack
 from controller.sitegen.pagecache import Entry
 from controller.sitegen.trains import (
-    DatasetFiles,
     PageSetup,
-    RecordSource,
     TrainContext,
     TrainShard,
 )
@@ -36,9 +34,7 @@ Setup = Callable[[frozenset[str]], PageSetup]  # the trains' ids -> how to write
 class Shards:
     """The trains of a build, split over ``workers`` processes (one: this process)."""
 
-    def __init__(
-        self, source: RecordSource, context: TrainContext, setup: Setup, workers: int
-    ) -> None:
+    def __init__(self, source: Records, context: TrainContext, setup: Setup, workers: int) -> None:
         """``setup``: how to write the train pages, called in each shard's process with the
         ids of every train of the site (known before the shards fork: it goes with them)."""
         self.source = source

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -22,6 +21,8 @@ from controller.sitegen.downloads import OUTPUT, merged_output, offered
 from controller.sitegen.formats import Hide
 from controller.sitegen.gather import read_output
 from controller.sitegen.model import (
+    DatasetFiles,
+    Stored,
     TestRun,
     TrainBrief,
     TrainOutput,
@@ -34,18 +35,6 @@ from controller.sitegen.model import (
 from controller.sitegen.pagecache import Entry, PageCache, digest, entry
 from controller.sitegen.trainpage import train_page, usage_rows
 from controller.sitegen.writing import place, write_files
-
-
-@dataclass(frozen=True)
-class DatasetFiles:
-    """The input files of the newest done train of a dataset: how many, their events, their
-    bytes (None unless every file is here to measure)."""
-
-    created: datetime  # the newest of the shards' candidates wins
-    train_id: str
-    files: int
-    events: int
-    size: int | None
 
 
 @dataclass(frozen=True)
@@ -84,15 +73,6 @@ class RecordSource:
                     f"{self.store.branch}:{path} cannot be read ({first}); left out of the site"
                 )
         return stored, warnings
-
-
-@dataclass(frozen=True)
-class Stored:
-    """A train record, its bytes as stored in git (None when not read from git) and their key."""
-
-    record: TrainRecord
-    raw: bytes | None
-    key: str | None
 
 
 @dataclass(frozen=True)
