@@ -28,13 +28,13 @@ from controller.sitegen.model import (
     TestCell,
     TestRun,
     TrainSummary,
-    UsageRow,
     WagonPage,
     WagonTrainRow,
 )
 
 QUALITY_ORDER = (Quality.GOOD, Quality.LIMITED, Quality.BAD)
 MEMBER_TRAINS = 20
+WAGON_TRAINS = 30  # the newest trains a wagon's page lists
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,6 @@ def _wagon_pages(
     inputs: SiteInputs,
     trains: tuple[TrainSummary, ...],
     tests: Mapping[tuple[str, str], list[TestRun]],
-    usage_of: Mapping[tuple[str, str], list[UsageRow]],  # (train, wagon ref) -> its rows
 ) -> dict[str, WagonPage]:
     catalog = inputs.catalog
     dependents: dict[str, list[str]] = defaultdict(list)
@@ -96,9 +95,10 @@ def _wagon_pages(
         effective: tuple[tuple[str, Mapping[str, object]], ...] = ()
         if newest is not None:
             effective = tuple((w.directory, w.config) for w in newest.case.wagons if w.ref == ref)
-        rows = tuple(
-            WagonTrainRow(t, tuple(usage_of.get((t.train_id, ref), ())))
-            for t in ran_in.get(ref, [])
+        ran = ran_in.get(ref, [])
+        rows = tuple(  # the newest only: 800,000 rows on a big site, 30 shown a wagon
+            WagonTrainRow(t, tuple(u for u in t.usage if u.ref == ref))
+            for t in ran[:WAGON_TRAINS]
         )
         pages[ref] = WagonPage(
             ref=ref,
@@ -113,6 +113,7 @@ def _wagon_pages(
             tests=cells,
             history=tuple(history),
             trains=rows,
+            trains_total=len(ran),
             changes=inputs.changes.get(entry.path, ()),
         )
     return pages
@@ -148,11 +149,7 @@ def site_model(
     ``tests``: ``tests_by_key``."""
     catalog = inputs.catalog
     trains = tuple(trains)
-    usage_of: dict[tuple[str, str], list[UsageRow]] = defaultdict(list)
-    for t in trains:
-        for u in t.usage:
-            usage_of[(t.train_id, u.ref)].append(u)
-    wagon_pages = _wagon_pages(inputs, trains, tests, usage_of)
+    wagon_pages = _wagon_pages(inputs, trains, tests)
 
     by_analysis: dict[str, list[TrainSummary]] = defaultdict(list)
     by_dataset: dict[str, list[TrainSummary]] = defaultdict(list)

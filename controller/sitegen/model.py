@@ -360,7 +360,8 @@ class WagonPage:
     effective_from: TestRun | None
     tests: tuple[TestCell, ...]  # latest per dataset
     history: tuple[TestRun, ...]  # newest first
-    trains: tuple[WagonTrainRow, ...]
+    trains: tuple[WagonTrainRow, ...]  # the newest it ran in
+    trains_total: int  # how many trains it ran in
     changes: tuple[Change, ...]
 
     @property
