@@ -97,8 +97,7 @@ def _wagon_pages(
             effective = tuple((w.directory, w.config) for w in newest.case.wagons if w.ref == ref)
         ran = ran_in.get(ref, [])
         rows = tuple(  # the newest only: 800,000 rows on a big site, 30 shown a wagon
-            WagonTrainRow(t, tuple(u for u in t.usage if u.ref == ref))
-            for t in ran[:WAGON_TRAINS]
+            WagonTrainRow(t, tuple(u for u in t.usage if u.ref == ref)) for t in ran[:WAGON_TRAINS]
         )
         pages[ref] = WagonPage(
             ref=ref,
