@@ -35,14 +35,14 @@ DATA = "data:text/plain;charset=utf-8;base64,"
 
 
 def offered(
-    record: TrainRecord, raw: bytes | None, outputs_root: Path, hide: Hide
+    record: TrainRecord, raw: bytes | None, merged: Path | None, hide: Hide
 ) -> tuple[Download, ...]:
     """The train's downloads, in the order its page lists them; ``raw``: the record as stored
-    in git (else it is written out again)."""
+    in git (else it is written out again), ``merged``: its ``merged_output``."""
     found: list[Download] = []
     for name, what in WHAT.items():
         if name == OUTPUT:
-            if merged_output(record, outputs_root) is not None:
+            if merged is not None:
                 found.append(Download(name, download_path(record.train_id, name), what))
             continue
         if name == "record.json":

@@ -40,10 +40,13 @@ def without_footer(html: bytes) -> tuple[bytes, bytes]:
 
 def site_key(site: Frame, templates: Path, extra: object) -> str:
     """What every train page shares but its footer: the site's title and links to the
-    repository, and the templates."""
+    repository, the templates, and the code that writes the pages (this package's: a train
+    page's body is written in Python, so a changed line renders every page again, released
+    or not)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((site.title, site.repo_url, extra)).encode())
-    for path in sorted(templates.glob("*.html")):
+    code = Path(__file__).parent
+    for path in [*sorted(templates.glob("*.html")), *sorted(code.glob("*.py"))]:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
@@ -72,7 +75,8 @@ def page_key(page: TrainPage, site: Frame, shared: str) -> str | None:
         # an output that matches its record's checksum is what the record says
         (output.path, output.sha256_ok) if output.sha256_ok else output,
         page.comparison,
-        [(d.label, d.href) for d in page.downloads],
+        # a download in its link is made of the record (and the hidden paths): keyed above
+        [(d.label, "" if d.inline else d.href) for d in page.downloads],
         links,
     )
     return digest(repr(inputs).encode())

@@ -106,6 +106,7 @@ class TrainShard:
         self.context = context
         self.stored = stored
         self.outputs: dict[str, TrainOutput] = {}
+        self.merged: dict[str, Path | None] = {}  # train id -> its merged output, if here
         self.summary: dict[str, TrainSummary] = {}
 
     def summaries(self) -> tuple[list[TrainSummary], dict[str, DatasetFiles]]:
@@ -120,6 +121,7 @@ class TrainShard:
                 (r.output.path, r.output.sha256) if r.output else None, r.state, ctx.outputs_root
             )
             self.outputs[r.train_id] = output
+            self.merged[r.train_id] = merged_output(r, ctx.outputs_root)
             ds = ctx.catalog.datasets.get(r.dataset)
             limit = ds.model.limits.cpu_ms_per_event if ds else None
             summary = summarize(r, usage_rows(r, output, limit, ctx.tests), s.key)
@@ -148,7 +150,7 @@ class TrainShard:
                 self.outputs[r.train_id],
                 before,
                 before_output,
-                offered(r, s.raw, ctx.outputs_root, ctx.hide),
+                offered(r, s.raw, self.merged[r.train_id], ctx.hide),
             )
 
     def write(
@@ -187,7 +189,7 @@ class TrainShard:
         os.makedirs(os.path.join(root, os.path.dirname(download_path("x", "x"))), exist_ok=True)
         written = []
         for s in self.stored:
-            merged = merged_output(s.record, self.context.outputs_root)
+            merged = self.merged[s.record.train_id]
             if merged is not None:
                 path = download_path(s.record.train_id, OUTPUT)
                 place(merged, os.path.join(root, path))

@@ -20,12 +20,15 @@ FILE_LIST = ".wagonyard-cache/files.txt"  # what the last build wrote: hidden, n
 def write_if_changed(path: str, data: bytes) -> bool:
     """Write ``data`` to ``path`` unless it holds those bytes already; whether it wrote."""
     try:
-        if os.stat(path).st_size == len(data):
-            with open(path, "rb") as f:
-                if f.read() == data:
-                    return False
-    except FileNotFoundError:
+        with open(path, "xb") as f:  # a new file (most, on a first build): no stat first
+            f.write(data)
+        return True
+    except FileExistsError:
         pass
+    if os.stat(path).st_size == len(data):
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return False
     with open(path, "wb") as f:
         f.write(data)
     return True
