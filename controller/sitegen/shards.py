@@ -124,20 +124,23 @@ class Shards:
 
     def _receive(self, index: int) -> Any:
         child, conn = self.children[index]
+        which = f"the site build's shard {index + 1} of {self.parts} (the trains' pages)"
         try:
             status, *rest = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             child.join()
+            code = child.exitcode
+            how = (
+                f"was killed by signal {-code} (the kernel's out-of-memory killer sends 9)"
+                if code is not None and code < 0
+                else f"exited with code {code} before it was done"
+            )
             raise WagonyardError(
-                f"the site build's shard {index + 1} of {self.parts} (the trains' pages) died "
-                f"with exit code {child.exitcode}; the machine may be out of memory: build "
-                "again, or on a machine with more memory"
+                f"{which} {how}; build again, and if it happens again, build on a machine with "
+                "more memory"
             ) from None
         if status == "error":
-            raise WagonyardError(
-                f"the site build's shard {index + 1} of {self.parts} (the trains' pages) "
-                f"failed: {rest[0]}"
-            )
+            raise WagonyardError(f"{which} failed: {rest[0]}")
         return rest
 
 
@@ -157,13 +160,11 @@ def _child(conn: Connection, shards: Shards, index: int) -> None:
         }
         entries, kept = shard.write(previous, shards.setup(ids))
         conn.send_bytes(pickle.dumps(("ok", entries, kept), pickle.HIGHEST_PROTOCOL))
-    except (EOFError, OSError, KeyboardInterrupt):
-        code = 1  # the build stopped: nothing to tell
-    except BaseException as exc:
+    except BaseException as exc:  # any failure, told to the build
         code = 1
         where = traceback.extract_tb(exc.__traceback__)[-1]
         told = f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})"
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # the build is gone: nobody to tell
             conn.send_bytes(pickle.dumps(("error", told)))
     finally:
         conn.close()
