@@ -75,6 +75,7 @@ class TrainHtml:
         self.badge = helpers["badge"]
         self.commit = helpers["commit"]
         self.public = public
+        self.wagon_rows: dict[tuple[object, ...], str] = {}  # the rows of the wagons tables
 
     def body(self, page: TrainPage, root: str) -> str:
         r = page.record
@@ -140,19 +141,24 @@ class TrainHtml:
             "    <thead><tr><th>Directory</th><th>Wagon</th><th>Variant</th><th>Task</th>"
             "<th>Config hash</th><th>Role</th></tr></thead>\n    <tbody>\n"
         )
+        rows = self.wagon_rows
         for w in r.wagons:
-            role = "enabled" if w.enabled else '<span class="tag">dependency only</span>'
-            h = _e(w.config_hash)
-            out.append(
-                "    <tr>\n"
-                f"      <td><code>{_e(w.directory)}</code></td>\n"
-                f"      <td>{self.link('wagon', w.ref, root)}</td>\n"
-                f"      <td>{_e(w.variant or '—')}</td>\n"
-                f"      <td><code>{_e(w.task)}</code></td>\n"
-                f'      <td><code title="{h}">{_e(w.config_hash[:12])}</code></td>\n'
-                f"      <td>{role}</td>\n"
-                "    </tr>\n"
-            )
+            key = (w.directory, w.ref, w.variant, w.task, w.config_hash, w.enabled, root)
+            row = rows.get(key)
+            if row is None:  # a wagon runs in many trains with the same configuration
+                role = "enabled" if w.enabled else '<span class="tag">dependency only</span>'
+                h = _e(w.config_hash)
+                row = rows[key] = (
+                    "    <tr>\n"
+                    f"      <td><code>{_e(w.directory)}</code></td>\n"
+                    f"      <td>{self.link('wagon', w.ref, root)}</td>\n"
+                    f"      <td>{_e(w.variant or '—')}</td>\n"
+                    f"      <td><code>{_e(w.task)}</code></td>\n"
+                    f'      <td><code title="{h}">{_e(w.config_hash[:12])}</code></td>\n'
+                    f"      <td>{role}</td>\n"
+                    "    </tr>\n"
+                )
+            out.append(row)
         out.append("    </tbody>\n  </table>\n  </div>\n</section>\n")
 
     def _usage(self, out: list[str], page: TrainPage, r: TrainRecord, root: str) -> None:
