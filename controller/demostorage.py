@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -32,10 +33,32 @@ OUTPUT = "se-b"
 
 
 def free_port() -> int:
-    """A TCP port on localhost nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port on localhost nothing listens on now, below the range the kernel gives the
+    source ports of outgoing connections: a port that range gave (``bind`` to 0) may be taken
+    by a client's connection, such as a health check of the server started just before,
+    between now and the moment the server binds it."""
+    low = _ephemeral_low()
+    pick = random.SystemRandom()
+    for _ in range(500):
+        port = pick.randrange(10_000, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise WagonyardError(
+        f"no free TCP port on 127.0.0.1 between 10000 and {low}; stop some servers and retry"
+    )
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's range for outgoing connections (Linux: 32768)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+    return low if low > 11_000 else 32_768
 
 
 def _script(*args: str) -> None:

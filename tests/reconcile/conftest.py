@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from email.message import Message
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from controller.demostorage import free_port
 from tests.grid.conftest import slurm_conf
 
 __all__ = ["slurm_conf"]
@@ -28,17 +28,10 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def smtp() -> Iterator[Inbox]:
     inbox = Inbox()
-    inbox.port = _free_port()
+    inbox.port = free_port()  # not one a client's connection may take first
     server = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     server.start()
     try:
