@@ -97,8 +97,16 @@ class Shards:
             shares[index][train_id] = (
                 None if before is None else (*before[:9], (), (), *before[11:])
             )
-        for (_, conn), share in zip(self.children, shares, strict=True):
-            conn.send_bytes(pickle.dumps((share, ids), pickle.HIGHEST_PROTOCOL))
+        for index, share in enumerate(shares):
+            try:
+                self.children[index][1].send_bytes(
+                    pickle.dumps((share, ids), pickle.HIGHEST_PROTOCOL)
+                )
+            except OSError:  # it ended since it sent its summaries: say how
+                self._receive(index)
+                raise WagonyardError(
+                    f"the site build's shard {index + 1} of {self.parts} stopped listening"
+                ) from None
 
     def finish(self) -> tuple[list[Entry], list[str]]:
         """Wait for every train page and download; the page cache's entries and the files."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -86,5 +87,23 @@ def test_a_shard_that_fails_or_dies_is_named_and_none_is_left_running(
 ) -> None:
     monkeypatch.setattr(TrainShard, "write", how)
     with pytest.raises(WagonyardError, match=said):
+        build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
+    assert mp.active_children() == []
+
+
+@pytest.mark.usefixtures("forked")
+def test_a_shard_killed_between_its_summaries_and_its_pages_is_named(
+    tmp_path: Path, built: BuiltSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = shards.Shards.start
+
+    def start(self: shards.Shards, previous: Any) -> None:
+        child = self.children[1][0]
+        os.kill(child.pid, signal.SIGKILL)  # as the kernel's out-of-memory killer does
+        child.join()
+        real(self, previous)
+
+    monkeypatch.setattr(shards.Shards, "start", start)
+    with pytest.raises(WagonyardError, match=r"shard 2 of 3 .* was killed by signal 9"):
         build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
     assert mp.active_children() == []
