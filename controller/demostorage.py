@@ -96,8 +96,8 @@ def xrootd_servers(workdir: Path) -> Iterator[tuple[dict[str, str], Path]]:
     base.chmod(0o755)
     _script("--down", str(base))  # an earlier demo's, if any
     ports = {name: free_port() for name in ELEMENTS}
-    _script(str(base), *(f"{name}:{port}" for name, port in ports.items()))
-    try:
+    try:  # the servers that did start are stopped even if one of them failed to
+        _script(str(base), *(f"{name}:{port}" for name, port in ports.items()))
         yield {name: f"root://127.0.0.1:{port}//" for name, port in ports.items()}, base
     finally:
         _script("--down", str(base))

@@ -69,7 +69,9 @@ def xrootd() -> Iterator[dict[str, Server]]:
     done = subprocess.run(
         ["bash", str(SCRIPT), str(base), *specs], capture_output=True, text=True, timeout=60
     )
-    if done.returncode != 0:
+    if done.returncode != 0:  # the servers that did start are stopped: none is left running
+        subprocess.run(["bash", str(SCRIPT), "--down", str(base)], timeout=60, check=False)
+        shutil.rmtree(base, ignore_errors=True)
         pytest.fail(f"xrootd-up.sh failed: {done.stderr.strip()[-800:]}")
     yield servers
     subprocess.run(["bash", str(SCRIPT), "--down", str(base)], timeout=60, check=False)
