@@ -520,7 +520,8 @@ def summarize(
 
 def pack(s: TrainSummary) -> tuple[Any, ...]:
     """A summary as plain tuples, to send to another process (``unpack`` makes it again):
-    a tenth of the time pickle takes with the named tuples."""
+    about a third of the time pickle takes with the named tuples (a million of them, out and
+    back: 1.3 s against 4.6 s)."""
     b = s.record
     return (
         (*b[:9], tuple(tuple(w) for w in b.wagons), *b[10:]),
