@@ -156,10 +156,12 @@ def piece(site: Frame, env: Environment, name: str, section: str = "", root: str
     return Markup(env.get_template(name).render(context))
 
 
-def _chrome(site: Frame, env: Environment) -> None:
+def _chrome(site: Frame, env: Environment) -> dict[str, Callable[..., Any]]:
     """Give ``env`` the site's helpers and ``chrome``: the pieces every page repeats
-    (``_nav.html``, ``_footer.html``), rendered once per section and page depth."""
-    env.globals.update(helpers(site))
+    (``_nav.html``, ``_footer.html``), rendered once per section and page depth; the
+    helpers."""
+    shared = helpers(site)
+    env.globals.update(shared)
     pieces: dict[tuple[str, str, str], Markup] = {}
 
     def chrome(name: str, section: str, root: str) -> Markup:
@@ -170,13 +172,13 @@ def _chrome(site: Frame, env: Environment) -> None:
         return found
 
     env.globals["chrome"] = chrome
+    return shared
 
 
 def train_renderer(site: Frame, env: Environment) -> Callable[[str, TrainPage], str]:
     """A function rendering a train's page at a path: its body in Python (``TrainHtml``),
     in the frame of ``train.html`` rendered once per page depth."""
-    _chrome(site, env)
-    bodies = TrainHtml(helpers(site), env.filters["public"])
+    bodies = TrainHtml(_chrome(site, env), env.filters["public"])
     frames: dict[str, tuple[str, str, str]] = {}
 
     def render(path: str, page: TrainPage) -> str:

@@ -95,7 +95,7 @@ class Shards:
             before = previous.get(train_id)
             # what a train's page reads of its previous train: not its wagons nor jobs
             shares[index][train_id] = (
-                None if before is None else (*before[:9], (), (), *before[11:])
+                None if before is None else tuple(before._replace(wagons=(), job_states=()))
             )
         for index, share in enumerate(shares):
             try:

@@ -134,12 +134,11 @@ def train_page(
     return TrainPage(
         summary,
         record,
-        summary.usage,
         output,
         missing if not output.problem else (),
         _variants(record, output),
         previous,
-        _comparison(output, before if previous is not None else None),
+        _comparison(output, before),
         downloads,
         moved,
         _totals(record, summary.usage),

@@ -19,7 +19,7 @@ from controller.history import HistoryStore
 from controller.records import TrainRecord
 from controller.sitegen.downloads import OUTPUT, merged_output, offered
 from controller.sitegen.formats import Hide
-from controller.sitegen.gather import read_output
+from controller.sitegen.gather import read_output, read_train_output
 from controller.sitegen.model import (
     DatasetFiles,
     Stored,
@@ -117,9 +117,7 @@ class TrainShard:
         newest: dict[str, TrainRecord] = {}
         for s in self.stored:
             r = s.record
-            output = read_output(
-                (r.output.path, r.output.sha256) if r.output else None, r.state, ctx.outputs_root
-            )
+            output = read_train_output(r, ctx.outputs_root)
             self.outputs[r.train_id] = output
             self.merged[r.train_id] = merged_output(r, ctx.outputs_root)
             ds = ctx.catalog.datasets.get(r.dataset)
