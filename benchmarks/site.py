@@ -15,6 +15,7 @@ the biggest pages, to show they stay usable.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import random
@@ -179,26 +180,35 @@ def time_phases() -> None:
     def timed(owner: Any, name: str, label: str) -> None:
         real = getattr(owner, name)
 
+        def report(w: float, c: float) -> None:
+            who = "main " if os.getpid() == main_pid else f"shard {os.getpid()}"
+            print(f"    {who} {label:<34} {time.perf_counter() - w:6.1f} s wall "
+                  f"{time.process_time() - c:6.1f} s CPU", flush=True)  # fmt: skip
+
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             w, c = time.perf_counter(), time.process_time()
             try:
                 return real(*args, **kwargs)
             finally:
-                who = "main " if os.getpid() == main_pid else f"shard {os.getpid()}"
-                print(f"    {who} {label:<34} {time.perf_counter() - w:6.1f} s wall "
-                      f"{time.process_time() - c:6.1f} s CPU", flush=True)  # fmt: skip
+                report(w, c)
 
-        setattr(owner, name, wrapper)
+        def generator(*args: Any, **kwargs: Any) -> Any:  # timed until its last item
+            w, c = time.perf_counter(), time.process_time()
+            yield from real(*args, **kwargs)
+            report(w, c)
+
+        setattr(owner, name, generator if inspect.isgeneratorfunction(real) else wrapper)
 
     main_pid = os.getpid()
-    timed(build, "read_repository", "read catalog, tests, history list")
+    timed(build, "locate", "list the history branch")
+    timed(build, "read_repository", "read catalog, tests, changes")
     timed(shards.Shards, "summaries", "wait for the shards' summaries")
     timed(build, "site_model", "assemble the other pages' model")
     timed(build, "write_files", "render and write pages / feeds")
     timed(build, "feeds", "make the feeds")
     timed(shards.Shards, "finish", "wait for the shards' pages")
     timed(trains.RecordSource, "part", "read and validate records")
-    timed(trains.TrainShard, "summaries", "summarize, read outputs")
+    timed(trains.TrainShard, "summaries", "summarize, send (chunks)")
     timed(trains.TrainShard, "write", "render and write train pages")
 
 

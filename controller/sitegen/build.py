@@ -12,6 +12,7 @@ import os
 import shutil
 import sysconfig
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import controller
@@ -19,12 +20,12 @@ from controller.gcpause import no_cycle_collection
 from controller.sitegen.assemble import SiteInputs, frame, site_model, tests_by_key
 from controller.sitegen.feeds import feeds
 from controller.sitegen.formats import Hide
-from controller.sitegen.model import page_path
+from controller.sitegen.model import Frame, page_path
 from controller.sitegen.pagecache import page_key, save, site_key
 from controller.sitegen.render import environment, page_jobs, piece, renderer, train_renderer
 from controller.sitegen.shards import Shards
-from controller.sitegen.sources import read_repository
-from controller.sitegen.trains import PageSetup, TrainContext, previous_trains
+from controller.sitegen.sources import locate, read_repository
+from controller.sitegen.trains import PageSetup, previous_trains, train_context
 from controller.sitegen.writing import built_before, remove_stale, write_files
 from controller.workspace import shipped
 
@@ -54,11 +55,40 @@ def build_from_repository(
     outputs_root: Path | None = None,
     base_url: str | None = None,
 ) -> tuple[list[Path], list[str]]:
-    """Build the site of ``repo`` into ``out_dir``; the pages written and any warnings."""
+    """Build the site of ``repo`` into ``out_dir``; the pages written and any warnings. The
+    shards start reading the train records as soon as the history branch is listed."""
     with no_cycle_collection():
-        inputs, root, warnings = read_repository(repo, outputs_root)
-        pages = build_site(inputs, out_dir, root, hidden_roots(root, repo), base_url, warnings)
+        located = locate(repo)
+        shards = Shards(located.records, workers())
+        try:
+            shards.begin()
+            inputs, root, warnings = read_repository(repo, outputs_root, located)
+            pages = build_site(
+                inputs, out_dir, root, hidden_roots(root, located.repo), base_url, warnings, shards
+            )
+        finally:
+            shards.close()
     return pages, warnings
+
+
+def workers() -> int:
+    """The shards of a build: one per core, at most eight."""
+    return min(os.cpu_count() or 1, 8)
+
+
+def page_setup(
+    shown: Frame, hide: Hide, shared: str, out_dir: Path, trains: frozenset[str]
+) -> PageSetup:
+    """How a shard writes its train pages (in its own process; sent to it partly applied)."""
+    folder = site_folder()
+    framed = replace(shown, names={**shown.names, "train": trains})
+    env = environment(folder / "templates", hide)
+    return PageSetup(
+        out_dir,
+        train_renderer(framed, env),
+        lambda page: page_key(page, framed, shared),
+        piece(framed, env, "_footer.html").encode(),
+    )
 
 
 def build_site(
@@ -68,30 +98,22 @@ def build_site(
     hide: Hide = (),
     base_url: str | None = None,
     warnings: list[str] | None = None,
+    shards: Shards | None = None,
 ) -> list[Path]:
     """Write the site into ``out_dir``; return the pages written, ``index.html`` first, the
-    trains' newest first. Records that cannot be read are told in ``warnings``."""
+    trains' newest first. Records that cannot be read are told in ``warnings``. ``shards``:
+    already begun on ``inputs.records`` (else made here)."""
     before = built_before(out_dir)
     folder = site_folder()
     tests = tests_by_key(inputs.tests)
     shown = frame(inputs)
     shared = site_key(shown, folder / "templates", (controller.__version__, hide))
-
-    def setup(trains: frozenset[str]) -> PageSetup:
-        """How a shard writes its train pages (in its own process)."""
-        framed = replace(shown, names={**shown.names, "train": trains})
-        env = environment(folder / "templates", hide)
-        return PageSetup(
-            out_dir,
-            train_renderer(framed, env),
-            lambda page: page_key(page, framed, shared),
-            piece(framed, env, "_footer.html").encode(),
-        )
-
-    context = TrainContext(inputs.catalog, tests, outputs_root, hide)
-    shards = Shards(inputs.records, context, setup, min(os.cpu_count() or 1, 8))
+    setup = partial(page_setup, shown, hide, shared, out_dir)
+    context = train_context(inputs.catalog, tests, outputs_root, hide)
+    if shards is None:
+        shards = Shards(inputs.records, workers())
     try:
-        summaries, files, told = shards.summaries()
+        summaries, files, told = shards.summaries(context, setup)
         if warnings is not None:
             warnings += told
         shards.start(previous_trains(summaries))

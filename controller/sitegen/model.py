@@ -252,6 +252,22 @@ def trains_page_path(number: int) -> str:
     return "trains.html" if number == 1 else f"trains-{number}.html"
 
 
+class WagonMemory(NamedTuple):
+    """What a train page reads of a wagon's test: the version tested, and the PSS it adds
+    and its RSS (None when the test measured no memory)."""
+
+    version: str
+    pss_mb: float | None
+    rss_mb: float | None
+
+
+def wagon_memory(run: TestRun) -> WagonMemory:
+    c = run.case
+    if c.delta is None or c.figures is None:
+        return WagonMemory(c.version, None, None)
+    return WagonMemory(c.version, c.delta.max_pss_mb, c.figures.max_rss_mb)
+
+
 class UsageRow(NamedTuple):
     directory: str
     ref: str

@@ -1,9 +1,10 @@
 """Run the trains' side of a build (``trains.TrainShard``) over every core: one forked process
-per core reads, validates and summarizes its share of the records, sends the summaries back,
-then writes its trains' pages and downloads while this process makes every other page. Each
-record is parsed once, in one process; only plain tuples cross (``model.pack``). A small site
-runs its one shard in this process. A shard that fails or dies is an error naming it, and
-no shard is left running.
+per core reads and validates its share of the records as soon as the history branch is listed
+(while this process reads the catalog and the tests), summarizes them once it is sent the
+context, streams the summaries back, then writes its trains' pages and downloads while this
+process makes every other page. Each record is parsed once, in one process; only plain tuples
+cross (``model.pack``). A small site runs its one shard in this process. A shard that fails or
+dies is an error naming it, and no shard is left running.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import pickle
 import traceback
 from collections.abc import Callable, Mapping
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from controller.errors import WagonyardError
@@ -27,6 +28,7 @@ from controller.sitegen.trains import (
 )
 
 PARALLEL_FROM = 2000  # records; below, forking costs more than it saves
+CHUNK = 5000  # summaries a shard sends at a time: this process unpacks them as they come
 Previous = Mapping[str, TrainBrief | None]
 Setup = Callable[[frozenset[str]], PageSetup]  # the trains' ids -> how to write pages
 
@@ -34,52 +36,72 @@ Setup = Callable[[frozenset[str]], PageSetup]  # the trains' ids -> how to write
 class Shards:
     """The trains of a build, split over ``workers`` processes (one: this process)."""
 
-    def __init__(self, source: Records, context: TrainContext, setup: Setup, workers: int) -> None:
-        """``setup``: how to write the train pages, called in each shard's process with the
-        ids of every train of the site (known before the shards fork: it goes with them)."""
+    def __init__(self, source: Records, workers: int) -> None:
         self.source = source
-        self.context = context
-        self.setup = setup
         fork = "fork" in mp.get_all_start_methods()
         self.parts = workers if fork and len(source) >= PARALLEL_FROM and workers > 1 else 1
         self.local: TrainShard | None = None
+        self.setup: Setup | None = None
         self.children: list[tuple[Any, Connection]] = []
         self.owner: dict[str, int] = {}  # train id -> its shard
         self.previous: Previous = {}
 
-    def summaries(self) -> tuple[list[TrainSummary], dict[str, DatasetFiles], list[str]]:
+    def begin(self) -> None:
+        """Fork the shards: each reads and validates its records at once, then waits for
+        ``summaries`` to send it the context. (One shard: nothing to do yet.)"""
+        if self.parts == 1 or self.children:
+            return
+        context = mp.get_context("fork")
+        for index in range(self.parts):
+            mine, theirs = context.Pipe()
+            child = context.Process(
+                target=_child, args=(theirs, self, index), name=f"site-shard-{index}"
+            )
+            child.start()
+            theirs.close()
+            self.children.append((child, mine))
+
+    def summaries(
+        self, context: TrainContext, setup: Setup
+    ) -> tuple[list[TrainSummary], dict[str, DatasetFiles], list[str]]:
         """Every train's summary, newest first; per dataset the files of its newest done train;
-        warnings about records that cannot be read."""
+        warnings about records that cannot be read. ``setup``: how a shard writes its train
+        pages (sent to the shards: a picklable function of the trains' ids)."""
         summaries: list[TrainSummary] = []
         files: dict[str, DatasetFiles] = {}
         warnings: list[str] = []
+        self.setup = setup
         if self.parts == 1:
             stored, warnings = self.source.part(0, 1)
-            self.local = TrainShard(self.context, stored)
-            summaries, files = self.local.summaries()
+            self.local = TrainShard(context, stored)
+            summaries = list(self.local.summaries())
+            files = self.local.files()
             self.owner = dict.fromkeys((s.train_id for s in summaries), 0)
         else:
-            context = mp.get_context("fork")
-            for index in range(self.parts):
-                mine, theirs = context.Pipe()
-                child = context.Process(
-                    target=_child, args=(theirs, self, index), name=f"site-shard-{index}"
-                )
-                child.start()
-                theirs.close()
-                self.children.append((child, mine))
+            self.begin()
+            told = pickle.dumps((context, setup), pickle.HIGHEST_PROTOCOL)
             for index in range(len(self.children)):
-                packed, found, told = self._receive(index)
-                part = [unpack(t) for t in packed]
-                summaries += part
-                self.owner.update(dict.fromkeys((s.train_id for s in part), index))
-                warnings += told
-                for name, f in found.items():
-                    if name not in files or (f.created, f.train_id) > (
-                        files[name].created,
-                        files[name].train_id,
-                    ):
-                        files[name] = f
+                self._send(index, told)
+            waiting: dict[Any, int] = {conn: i for i, (_, conn) in enumerate(self.children)}
+            while waiting:
+                for conn in wait(list(waiting)):
+                    index = waiting[conn]
+                    message = self._receive(index)
+                    if message[0] == "part":
+                        part = [unpack(t) for t in message[1]]
+                        summaries += part
+                        self.owner.update(dict.fromkeys((s.train_id for s in part), index))
+                        continue
+                    del waiting[conn]
+                    found, said = message[1], message[2]
+                    warnings += said
+                    for name, f in found.items():
+                        if name not in files or (f.created, f.train_id) > (
+                            files[name].created,
+                            files[name].train_id,
+                        ):
+                            files[name] = f
+        warnings.sort()  # the same whichever shard answered first
         summaries.sort(key=lambda s: (s.record.created, s.train_id), reverse=True)
         return summaries, files, warnings
 
@@ -98,19 +120,12 @@ class Shards:
                 None if before is None else tuple(before._replace(wagons=(), job_states=()))
             )
         for index, share in enumerate(shares):
-            try:
-                self.children[index][1].send_bytes(
-                    pickle.dumps((share, ids), pickle.HIGHEST_PROTOCOL)
-                )
-            except OSError:  # it ended since it sent its summaries: say how
-                self._receive(index)
-                raise WagonyardError(
-                    f"the site build's shard {index + 1} of {self.parts} stopped listening"
-                ) from None
+            self._send(index, pickle.dumps((share, ids), pickle.HIGHEST_PROTOCOL))
 
     def finish(self) -> tuple[list[Entry], list[str]]:
         """Wait for every train page and download; the page cache's entries and the files."""
         if self.local is not None:
+            assert self.setup is not None, "summaries() first"
             return self.local.write(self.previous, self.setup(frozenset(self.owner)))
         entries: list[Entry] = []
         kept: list[str] = []
@@ -129,6 +144,15 @@ class Shards:
             child.join()
             conn.close()
         self.children = []
+
+    def _send(self, index: int, data: bytes) -> None:
+        try:
+            self.children[index][1].send_bytes(data)
+        except OSError:  # it ended: say how
+            self._receive(index)
+            raise WagonyardError(
+                f"the site build's shard {index + 1} of {self.parts} stopped listening"
+            ) from None
 
     def _receive(self, index: int) -> Any:
         child, conn = self.children[index]
@@ -153,20 +177,29 @@ class Shards:
 
 
 def _child(conn: Connection, shards: Shards, index: int) -> None:
-    """A forked shard: summaries, then (given each train's previous) pages and downloads."""
+    """A forked shard: its records read at once; given the context, their summaries; given
+    each train's previous, their pages and downloads."""
     code = 0
     try:
         stored, warnings = shards.source.part(index, shards.parts)
-        shard = TrainShard(shards.context, stored)
-        summaries, files = shard.summaries()
-        packed = [pack(s) for s in summaries]
-        conn.send_bytes(pickle.dumps(("ok", packed, files, warnings), pickle.HIGHEST_PROTOCOL))
-        del packed, summaries
+        context, setup = pickle.loads(conn.recv_bytes())
+        shard = TrainShard(context, stored)
+        packed: list[tuple[Any, ...]] = []
+        for summary in shard.summaries():
+            packed.append(pack(summary))
+            if len(packed) == CHUNK:
+                conn.send_bytes(pickle.dumps(("ok", "part", packed), pickle.HIGHEST_PROTOCOL))
+                packed = []
+        if packed:
+            conn.send_bytes(pickle.dumps(("ok", "part", packed), pickle.HIGHEST_PROTOCOL))
+        del packed
+        found = shard.files()
+        conn.send_bytes(pickle.dumps(("ok", "done", found, warnings), pickle.HIGHEST_PROTOCOL))
         share, ids = pickle.loads(conn.recv_bytes())
         previous = {
             train_id: None if t is None else TrainBrief(*t) for train_id, t in share.items()
         }
-        entries, kept = shard.write(previous, shards.setup(ids))
+        entries, kept = shard.write(previous, setup(ids))
         conn.send_bytes(pickle.dumps(("ok", entries, kept), pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # any failure, told to the build
         code = 1

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from controller.catalog.loader import scan_catalog
-from controller.config import load_config
+from controller.config import Config, load_config
 from controller.errors import WagonyardError
 from controller.history import GitRepo, HistoryStore
 from controller.reconcile.mail import Notice
@@ -34,17 +36,29 @@ def _commit_time(repo: Path, rev: str) -> datetime:
     return datetime.fromtimestamp(int(stamp), UTC)
 
 
-def read_repository(
-    repo: Path, outputs_root: Path | None = None
-) -> tuple[SiteInputs, Path, list[str]]:
-    """Everything the site shows, read from ``repo``; where the trains' outputs are (the
-    controller's, unless given); and warnings worth telling the operator."""
+@dataclass(frozen=True)
+class Located:
+    """What ``locate`` finds first: main's commit and configuration, and the history branch
+    listed (the train records known by blob id, not yet read: the shards read them)."""
+
+    repo: Path
+    main: str
+    config: Config
+    store: HistoryStore
+    tip: str | None
+    listed: Mapping[str, str]  # path on the history branch -> blob id
+    records: RecordSource
+    warnings: tuple[str, ...]
+
+
+def locate(repo: Path) -> Located:
+    """Main's commit and ``wagonyard.yaml`` there, and the history branch's files listed: a
+    second, so the records can be read while the rest of the repository is."""
     repo = repo.resolve()
     if not (repo / ".git").exists() and not (repo / "HEAD").is_file():
         raise WagonyardError(f"{repo} is not a git repository; give the repository with --repo")
     warnings: list[str] = []
-    work_config = load_config(repo)
-    branch = work_config.controller.main
+    branch = load_config(repo).controller.main
     main = _branch_tip(repo, branch, warnings)
     if main is None:
         raise WagonyardError(
@@ -53,8 +67,35 @@ def read_repository(
         )
     with tempfile.TemporaryDirectory(prefix="wagonyard-site-") as tmp:
         tree = Path(tmp) / "tree"
-        _check_out(repo, main, ["catalog", *_config_file(repo, main)], tree)
+        tree.mkdir()
+        config_file = _config_file(repo, main)
+        if config_file:
+            _check_out(repo, main, config_file, tree)
         config = load_config(tree)
+    store = HistoryStore(repo, config.history.branch)
+    tip = _branch_tip(repo, config.history.branch, warnings)
+    listed = store.blob_ids(tip) if tip is not None else {}
+    blobs = [
+        (path, blob)
+        for path, blob in listed.items()
+        if path.startswith("trains/") and path.endswith("/record.json")
+    ]
+    records = RecordSource(store=store, blobs=blobs) if tip is not None else RecordSource()
+    return Located(repo, main, config, store, tip, listed, records, tuple(warnings))
+
+
+def read_repository(
+    repo: Path, outputs_root: Path | None = None, located: Located | None = None
+) -> tuple[SiteInputs, Path, list[str]]:
+    """Everything the site shows, read from ``repo`` (found by ``locate``, unless given);
+    where the trains' outputs are (the controller's, unless given); and warnings worth
+    telling the operator."""
+    found = located or locate(repo)
+    repo, main, config = found.repo, found.main, found.config
+    warnings = list(found.warnings)
+    with tempfile.TemporaryDirectory(prefix="wagonyard-site-") as tmp:
+        tree = Path(tmp) / "tree"
+        _check_out(repo, main, ["catalog"], tree)
         scan = scan_catalog(tree / "catalog", tree, tasks=False)
     errors = [p for p in scan.problems if p.severity == "error"]
     if errors:
@@ -66,9 +107,7 @@ def read_repository(
     if outputs_root is None:
         base = Path(home) if home else repo / ".git" / "wagonyard"
         outputs_root = (base if base.is_absolute() else repo / base) / "outputs"
-    store = HistoryStore(repo, config.history.branch)
-    tip = _branch_tip(repo, config.history.branch, warnings)
-    records, tests, unsent = _history(store, tip, warnings)
+    tests, unsent = _history(found.store, found.listed, warnings)
     changes = parse_log(
         _git(
             repo,
@@ -84,11 +123,11 @@ def read_repository(
         ).decode("utf-8", errors="replace")
     )
     times = [_commit_time(repo, main)]
-    if tip is not None:
-        times.append(_commit_time(repo, tip))
+    if found.tip is not None:
+        times.append(_commit_time(repo, found.tip))
     inputs = SiteInputs(
         catalog=scan.catalog,
-        records=records,
+        records=found.records,
         generated=max(times),
         catalog_commit=main,
         tests=tests,
@@ -140,20 +179,11 @@ def _branch_tip(repo: Path, branch: str, warnings: list[str]) -> str | None:
 
 
 def _history(
-    store: HistoryStore, tip: str | None, warnings: list[str]
-) -> tuple[RecordSource, list[TestRun], list[tuple[str, str]]]:
-    """The train records (listed: the shards read them), the wagon tests and the e-mails
-    that failed."""
-    if tip is None:
-        return RecordSource(), [], []
-    ids = store.blob_ids(tip)
-    blobs = [
-        (path, blob)
-        for path, blob in ids.items()
-        if path.startswith("trains/") and path.endswith("/record.json")
-    ]
+    store: HistoryStore, listed: Mapping[str, str], warnings: list[str]
+) -> tuple[list[TestRun], list[tuple[str, str]]]:
+    """The wagon tests and the e-mails that failed, from the history branch's listing."""
     data = store.read_listed(
-        ids,
+        listed,
         lambda p: (
             (p.startswith("wagon-tests/") and p.endswith("/report.json"))
             or p.startswith("notifications/")
@@ -176,7 +206,7 @@ def _history(
         except (ValidationError, ValueError) as exc:
             first = str(exc).splitlines()[0]
             warnings.append(f"{store.branch}:{path} cannot be read ({first}); left out of the site")
-    return RecordSource(store=store, blobs=blobs), tests, unsent
+    return tests, unsent
 
 
 def _unsent(blob: bytes) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ train on the dataset, how many attempts moved when locality was relaxed. Pure.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from controller.records import TrainRecord
 from controller.sitegen.model import (
@@ -14,13 +14,13 @@ from controller.sitegen.model import (
     Download,
     Hist1D,
     JobTotals,
-    TestRun,
     TrainBrief,
     TrainOutput,
     TrainPage,
     TrainSummary,
     UsageRow,
     VariantRow,
+    WagonMemory,
 )
 
 
@@ -28,7 +28,7 @@ def usage_rows(
     record: TrainRecord,
     output: TrainOutput,
     cpu_limit_ms: float | None,
-    tests: Mapping[tuple[str, str], list[TestRun]],
+    tests: Mapping[tuple[str, str], Sequence[WagonMemory]],
 ) -> tuple[UsageRow, ...]:
     """Each wagon directory's CPU (from the jobs), memory (from its test) and bytes in the
     output file."""
@@ -41,10 +41,9 @@ def usage_rows(
         w = wagons.get(u.directory)
         ref = w.ref if w else u.directory
         pss = rss = None
-        for t in tests.get((record.dataset, ref), []):
-            if w is None or not w.version or t.case.version == w.version:
-                if t.case.delta is not None and t.case.figures is not None:
-                    pss, rss = t.case.delta.max_pss_mb, t.case.figures.max_rss_mb
+        for t in tests.get((record.dataset, ref), ()):
+            if w is None or not w.version or t.version == w.version:
+                pss, rss = t.pss_mb, t.rss_mb
                 break
         rows.append(
             UsageRow(

@@ -28,9 +28,11 @@ from controller.sitegen.model import (
     TrainOutput,
     TrainPage,
     TrainSummary,
+    WagonMemory,
     download_path,
     page_path,
     summarize,
+    wagon_memory,
 )
 from controller.sitegen.pagecache import Entry, PageCache, digest, entry
 from controller.sitegen.trainpage import train_page, usage_rows
@@ -77,12 +79,25 @@ class RecordSource:
 
 @dataclass(frozen=True)
 class TrainContext:
-    """What every shard reads beside its records."""
+    """What every shard reads beside its records (sent to each: small)."""
 
-    catalog: Catalog
-    tests: Mapping[tuple[str, str], list[TestRun]]  # (dataset, case) -> newest first
+    limits: Mapping[str, float | None]  # dataset -> its CPU limit, ms per event
+    tests: Mapping[tuple[str, str], Sequence[WagonMemory]]  # (dataset, case) -> newest first
     outputs_root: Path
     hide: Hide
+
+
+def train_context(
+    catalog: Catalog,
+    tests: Mapping[tuple[str, str], Sequence[TestRun]],
+    outputs_root: Path,
+    hide: Hide,
+) -> TrainContext:
+    """The context of the shards: of the catalog the datasets' limits, of the tests (newest
+    first) the memory they measured."""
+    limits = {name: d.model.limits.cpu_ms_per_event for name, d in catalog.datasets.items()}
+    memory = {key: tuple(wagon_memory(t) for t in runs) for key, runs in tests.items()}
+    return TrainContext(limits, memory, outputs_root, hide)
 
 
 Render = Callable[[str, TrainPage], str]  # (page path, page) -> HTML
@@ -109,27 +124,29 @@ class TrainShard:
         self.merged: dict[str, Path | None] = {}  # train id -> its merged output, if here
         self.summary: dict[str, TrainSummary] = {}
 
-    def summaries(self) -> tuple[list[TrainSummary], dict[str, DatasetFiles]]:
-        """Each train's summary (with its per-wagon usage), and per dataset the input files of
-        its newest done train in this shard."""
+    def summaries(self) -> Iterator[TrainSummary]:
+        """Each train's summary (with its per-wagon usage), as it is made."""
         ctx = self.context
-        out: list[TrainSummary] = []
-        newest: dict[str, TrainRecord] = {}
         for s in self.stored:
             r = s.record
             output = read_train_output(r, ctx.outputs_root)
             self.outputs[r.train_id] = output
             self.merged[r.train_id] = merged_output(r, ctx.outputs_root)
-            ds = ctx.catalog.datasets.get(r.dataset)
-            limit = ds.model.limits.cpu_ms_per_event if ds else None
+            limit = ctx.limits.get(r.dataset)
             summary = summarize(r, usage_rows(r, output, limit, ctx.tests), s.key)
             self.summary[r.train_id] = summary
-            out.append(summary)
+            yield summary
+
+    def files(self) -> dict[str, DatasetFiles]:
+        """Per dataset, the input files of its newest done train in this shard."""
+        newest: dict[str, TrainRecord] = {}
+        for s in self.stored:
+            r = s.record
             if r.state == "done" and r.jobs:
                 known = newest.get(r.dataset)
                 if known is None or (r.created, r.train_id) > (known.created, known.train_id):
                     newest[r.dataset] = r
-        return out, {name: _files_of(r) for name, r in newest.items()}
+        return {name: _files_of(r) for name, r in newest.items()}
 
     def pages(self, previous: Mapping[str, TrainBrief | None]) -> Iterator[TrainPage]:
         """Each train's page, given its previous done train on the dataset."""

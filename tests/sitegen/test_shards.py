@@ -17,7 +17,7 @@ from controller.errors import WagonyardError
 from controller.history import HistoryStore
 from controller.sitegen import shards
 from controller.sitegen.build import build_from_repository
-from controller.sitegen.trains import TrainShard
+from controller.sitegen.trains import RecordSource, TrainShard
 from tests.sitegen.helpers import T0, BuiltSite, failed_record, site_repo
 
 
@@ -27,8 +27,10 @@ def files(out: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def forked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Shards in forked processes even for three records: one record each."""
+    """Shards in forked processes even for three records: one record each, its summary sent
+    in parts of one."""
     monkeypatch.setattr(shards, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(shards, "CHUNK", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
 
 
@@ -72,6 +74,25 @@ def _boom(*args: Any) -> NoReturn:
 
 def _die(*args: Any) -> NoReturn:
     os._exit(3)
+
+
+@pytest.mark.usefixtures("forked")
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        (_boom, r"shard \d of 3 \(the trains' pages\) failed: OSError: .*No space left"),
+        (_die, r"shard \d of 3 \(the trains' pages\) exited with code 3 before it was done"),
+    ],
+)
+def test_a_shard_that_fails_reading_its_records_is_named(
+    tmp_path: Path, built: BuiltSite, monkeypatch: pytest.MonkeyPatch, how: Any, said: str
+) -> None:
+    """The shards read their records while the catalog is read: a failure there is told when
+    the build needs their summaries, and stops every shard."""
+    monkeypatch.setattr(RecordSource, "part", how)
+    with pytest.raises(WagonyardError, match=said):
+        build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
+    assert mp.active_children() == []
 
 
 @pytest.mark.usefixtures("forked")
