@@ -11,18 +11,28 @@ from __future__ import annotations
 import os
 import shutil
 import sysconfig
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import controller
 from controller.gcpause import no_cycle_collection
+from controller.sitegen import shards as sharding
 from controller.sitegen.assemble import SiteInputs, frame, site_model, tests_by_key
 from controller.sitegen.feeds import feeds
+from controller.sitegen.forks import Forked
 from controller.sitegen.formats import Hide
 from controller.sitegen.model import Frame, page_path
 from controller.sitegen.pagecache import page_key, save, site_key
-from controller.sitegen.render import environment, page_jobs, piece, renderer, train_renderer
+from controller.sitegen.render import (
+    PageJob,
+    environment,
+    page_jobs,
+    piece,
+    renderer,
+    train_renderer,
+)
 from controller.sitegen.shards import Shards
 from controller.sitegen.sources import locate, read_repository
 from controller.sitegen.trains import PageSetup, previous_trains, train_context
@@ -112,20 +122,33 @@ def build_site(
     context = train_context(inputs.catalog, tests, outputs_root, hide)
     if shards is None:
         shards = Shards(inputs.records, workers())
+    other: Forked | None = None
     try:
         summaries, files, told = shards.summaries(context, setup)
         if warnings is not None:
             warnings += told
         shards.start(previous_trains(summaries))
-        # the other pages and the feeds here while the shards write the trains' pages
+        # the other pages and the feeds while the shards write the trains' pages: half of
+        # them in a forked process (a rebuild, which reuses the trains' pages, waits on these)
         site = site_model(inputs, summaries, files, tests)
         jobs = page_jobs(site)
         render = renderer(site, environment(folder / "templates", hide))
-        write_files(out_dir, ((job[0], render(job).encode()) for job in jobs))
+
+        def write(part: Sequence[PageJob]) -> None:
+            write_files(out_dir, ((job[0], render(job).encode()) for job in part))
+
+        fork = len(jobs) >= sharding.PARALLEL_FROM and workers() > 1
+        other = Forked(
+            "the site build's writer of half the other pages", partial(write, jobs[1::2]), fork
+        )
+        write(jobs[0::2])
         written = feeds(site, base_url)
         write_files(out_dir, written.items())
+        other.wait()
         entries, trains = shards.finish()
     finally:
+        if other is not None:
+            other.close()
         shards.close()
     save(out_dir, entries)
     remove_stale(out_dir, [job[0] for job in jobs] + list(written) + trains, before)

@@ -9,16 +9,15 @@ dies is an error naming it, and no shard is left running.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
 import os
 import pickle
-import traceback
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from controller.errors import WagonyardError
+from controller.sitegen.forks import can_fork, receive, stop, tell_failure
 from controller.sitegen.model import DatasetFiles, Records, TrainBrief, TrainSummary, pack, unpack
 from controller.sitegen.pagecache import Entry
 from controller.sitegen.trains import (
@@ -38,8 +37,7 @@ class Shards:
 
     def __init__(self, source: Records, workers: int) -> None:
         self.source = source
-        fork = "fork" in mp.get_all_start_methods()
-        self.parts = workers if fork and len(source) >= PARALLEL_FROM and workers > 1 else 1
+        self.parts = workers if can_fork() and len(source) >= PARALLEL_FROM and workers > 1 else 1
         self.local: TrainShard | None = None
         self.setup: Setup | None = None
         self.children: list[tuple[Any, Connection]] = []
@@ -139,10 +137,7 @@ class Shards:
     def close(self) -> None:
         """Stop every shard still running (after an error) and reap them all."""
         for child, conn in self.children:
-            if child.is_alive():
-                child.kill()
-            child.join()
-            conn.close()
+            stop(child, conn)
         self.children = []
 
     def _send(self, index: int, data: bytes) -> None:
@@ -157,23 +152,7 @@ class Shards:
     def _receive(self, index: int) -> Any:
         child, conn = self.children[index]
         which = f"the site build's shard {index + 1} of {self.parts} (the trains' pages)"
-        try:
-            status, *rest = pickle.loads(conn.recv_bytes())
-        except (EOFError, OSError):
-            child.join()
-            code = child.exitcode
-            how = (
-                f"was killed by signal {-code} (the kernel's out-of-memory killer sends 9)"
-                if code is not None and code < 0
-                else f"exited with code {code} before it was done"
-            )
-            raise WagonyardError(
-                f"{which} {how}; build again, and if it happens again, build on a machine with "
-                "more memory"
-            ) from None
-        if status == "error":
-            raise WagonyardError(f"{which} failed: {rest[0]}")
-        return rest
+        return receive(child, conn, which)
 
 
 def _child(conn: Connection, shards: Shards, index: int) -> None:
@@ -203,10 +182,7 @@ def _child(conn: Connection, shards: Shards, index: int) -> None:
         conn.send_bytes(pickle.dumps(("ok", entries, kept), pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # any failure, told to the build
         code = 1
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        told = f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})"
-        with contextlib.suppress(OSError):  # the build is gone: nobody to tell
-            conn.send_bytes(pickle.dumps(("error", told)))
+        tell_failure(conn, exc)
     finally:
         conn.close()
         os._exit(code)

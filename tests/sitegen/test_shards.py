@@ -15,7 +15,7 @@ import pytest
 
 from controller.errors import WagonyardError
 from controller.history import HistoryStore
-from controller.sitegen import shards
+from controller.sitegen import build, shards
 from controller.sitegen.build import build_from_repository
 from controller.sitegen.trains import RecordSource, TrainShard
 from tests.sitegen.helpers import T0, BuiltSite, failed_record, site_repo
@@ -126,5 +126,38 @@ def test_a_shard_killed_between_its_summaries_and_its_pages_is_named(
 
     monkeypatch.setattr(shards.Shards, "start", start)
     with pytest.raises(WagonyardError, match=r"shard 2 of 3 .* was killed by signal 9"):
+        build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
+    assert mp.active_children() == []
+
+
+@pytest.mark.usefixtures("forked")
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        (_boom, r"writer of half the other pages failed: OSError: .*No space left"),
+        (_die, r"writer of half the other pages exited with code 3 before it was done"),
+    ],
+)
+def test_the_forked_writer_of_the_other_pages_is_named_when_it_fails(
+    tmp_path: Path, built: BuiltSite, monkeypatch: pytest.MonkeyPatch, how: Any, said: str
+) -> None:
+    """Half the pages but the trains' are written by a forked process: its failure or death
+    stops the build with its name, and nothing is left running."""
+    main = os.getpid()
+    real = build.renderer
+
+    def renderer(*args: Any) -> Any:
+        render = real(*args)
+
+        def failing(job: Any) -> str:
+            if os.getpid() != main:
+                how()
+            html: str = render(job)
+            return html
+
+        return failing
+
+    monkeypatch.setattr(build, "renderer", renderer)
+    with pytest.raises(WagonyardError, match=said):
         build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
     assert mp.active_children() == []
