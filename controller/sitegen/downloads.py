@@ -8,7 +8,7 @@ are never published.
 
 from __future__ import annotations
 
-import base64
+from functools import partial
 from pathlib import Path
 
 from controller.records import TrainRecord
@@ -31,9 +31,6 @@ def merged_output(record: TrainRecord, outputs_root: Path) -> Path | None:
     return merged if merged is not None and merged.is_file() else None
 
 
-DATA = "data:text/plain;charset=utf-8;base64,"
-
-
 def offered(
     record: TrainRecord, raw: bytes | None, merged: Path | None, hide: Hide
 ) -> tuple[Download, ...]:
@@ -43,16 +40,20 @@ def offered(
     for name, what in WHAT.items():
         if name == OUTPUT:
             if merged is not None:
-                found.append(Download(name, download_path(record.train_id, name), what))
+                found.append(Download(name, what, download_path(record.train_id, name)))
             continue
         if name == "record.json":
-            stored = raw.decode() if raw else record.model_dump_json(indent=1)
-            text = public(stored, hide)
+            text = partial(_record, record, raw, hide)
+        elif name == "inputs.txt":
+            text = partial(_inputs, record, hide)
         else:
-            text = _inputs(record, hide) if name == "inputs.txt" else _reproduce(record)
-        href = DATA + base64.b64encode(text.encode()).decode()  # in C: a tenth of quote()
-        found.append(Download(name, href, what))
+            text = partial(_reproduce, record)
+        found.append(Download(name, what, text=text))
     return tuple(found)
+
+
+def _record(record: TrainRecord, raw: bytes | None, hide: Hide) -> str:
+    return public(raw.decode() if raw else record.model_dump_json(indent=1), hide)
 
 
 def _inputs(record: TrainRecord, hide: Hide) -> str:

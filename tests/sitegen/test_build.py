@@ -13,9 +13,8 @@ import pytest
 
 from controller.catalog.catalog import Catalog
 from controller.sitegen.build import build_from_repository, site_folder
-from controller.sitegen.downloads import DATA
 from controller.sitegen.gather import read_histograms, read_train_output
-from controller.sitegen.model import Hist1D, Hist2D
+from controller.sitegen.model import DATA, Hist1D, Hist2D
 from tests.gitrepo import git
 from tests.sitegen.helpers import (
     DONE,

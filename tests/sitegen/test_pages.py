@@ -17,10 +17,9 @@ import pytest
 from controller.catalog.catalog import Catalog
 from controller.sitegen import render
 from controller.sitegen.build import build_from_repository
-from controller.sitegen.downloads import DATA
 from controller.sitegen.formats import seconds
 from controller.sitegen.gather import read_histograms
-from controller.sitegen.model import Hist1D
+from controller.sitegen.model import DATA, Hist1D
 from tests.sitegen.helpers import (
     DONE,
     FAILED,
