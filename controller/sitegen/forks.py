@@ -93,14 +93,23 @@ class Forked:
             self.conn = None
 
 
-def _run(conn: Connection, work: Callable[[], None]) -> None:
+def serve(conn: Connection, work: Callable[[Connection], None]) -> None:
+    """The body of a forked process: ``work`` talks to the build over ``conn``; any failure is
+    told there; the process then ends (``os._exit``: nothing of the parent's is cleaned up)."""
     code = 0
     try:
-        work()
-        conn.send_bytes(pickle.dumps(("ok",)))
+        work(conn)
     except BaseException as exc:  # any failure, told to the build
         code = 1
         tell_failure(conn, exc)
     finally:
         conn.close()
         os._exit(code)
+
+
+def _run(conn: Connection, work: Callable[[], None]) -> None:
+    def done(conn: Connection) -> None:
+        work()
+        conn.send_bytes(pickle.dumps(("ok",)))
+
+    serve(conn, done)

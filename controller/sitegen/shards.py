@@ -10,14 +10,14 @@ dies is an error naming it, and no shard is left running.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import pickle
 from collections.abc import Callable, Mapping
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from controller.errors import WagonyardError
-from controller.sitegen.forks import can_fork, receive, stop, tell_failure
+from controller.sitegen.forks import can_fork, receive, serve, stop
 from controller.sitegen.model import DatasetFiles, Records, TrainBrief, TrainSummary, pack, unpack
 from controller.sitegen.pagecache import Entry
 from controller.sitegen.trains import (
@@ -158,31 +158,25 @@ class Shards:
 def _child(conn: Connection, shards: Shards, index: int) -> None:
     """A forked shard: its records read at once; given the context, their summaries; given
     each train's previous, their pages and downloads."""
-    code = 0
-    try:
-        stored, warnings = shards.source.part(index, shards.parts)
-        context, setup = pickle.loads(conn.recv_bytes())
-        shard = TrainShard(context, stored)
-        packed: list[tuple[Any, ...]] = []
-        for summary in shard.summaries():
-            packed.append(pack(summary))
-            if len(packed) == CHUNK:
-                conn.send_bytes(pickle.dumps(("ok", "part", packed), pickle.HIGHEST_PROTOCOL))
-                packed = []
-        if packed:
+    serve(conn, partial(_shard, shards, index))
+
+
+def _shard(shards: Shards, index: int, conn: Connection) -> None:
+    stored, warnings = shards.source.part(index, shards.parts)
+    context, setup = pickle.loads(conn.recv_bytes())
+    shard = TrainShard(context, stored)
+    packed: list[tuple[Any, ...]] = []
+    for summary in shard.summaries():
+        packed.append(pack(summary))
+        if len(packed) == CHUNK:
             conn.send_bytes(pickle.dumps(("ok", "part", packed), pickle.HIGHEST_PROTOCOL))
-        del packed
-        found = shard.files()
-        conn.send_bytes(pickle.dumps(("ok", "done", found, warnings), pickle.HIGHEST_PROTOCOL))
-        share, ids = pickle.loads(conn.recv_bytes())
-        previous = {
-            train_id: None if t is None else TrainBrief(*t) for train_id, t in share.items()
-        }
-        entries, kept = shard.write(previous, setup(ids))
-        conn.send_bytes(pickle.dumps(("ok", entries, kept), pickle.HIGHEST_PROTOCOL))
-    except BaseException as exc:  # any failure, told to the build
-        code = 1
-        tell_failure(conn, exc)
-    finally:
-        conn.close()
-        os._exit(code)
+            packed = []
+    if packed:
+        conn.send_bytes(pickle.dumps(("ok", "part", packed), pickle.HIGHEST_PROTOCOL))
+    del packed
+    found = shard.files()
+    conn.send_bytes(pickle.dumps(("ok", "done", found, warnings), pickle.HIGHEST_PROTOCOL))
+    share, ids = pickle.loads(conn.recv_bytes())
+    previous = {train_id: None if t is None else TrainBrief(*t) for train_id, t in share.items()}
+    entries, kept = shard.write(previous, setup(ids))
+    conn.send_bytes(pickle.dumps(("ok", entries, kept), pickle.HIGHEST_PROTOCOL))
