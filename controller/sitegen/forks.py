@@ -22,7 +22,10 @@ def can_fork() -> bool:
 
 
 def told(exc: BaseException) -> str:
-    """A failure in a forked process as one line: what, and where in our code."""
+    """A failure in a forked process as one line: what, and where in our code (our own
+    errors say what they are about themselves)."""
+    if isinstance(exc, WagonyardError):
+        return str(exc)
     where = traceback.extract_tb(exc.__traceback__)[-1]
     return f"{type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno})"
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from controller.catalog.catalog import Catalog
+from controller.errors import WagonyardError
 from controller.history import HistoryStore
 from controller.records import TrainRecord
 from controller.sitegen.downloads import OUTPUT, merged_output, offered
+from controller.sitegen.forks import told
 from controller.sitegen.formats import Hide
 from controller.sitegen.gather import read_output, read_train_output
 from controller.sitegen.model import (
@@ -159,14 +161,18 @@ class TrainShard:
                 before_output = self.outputs.get(before.train_id) or read_output(
                     before.output, before.state, ctx.outputs_root
                 )
-            yield train_page(
-                self.summary[r.train_id],
-                r,
-                self.outputs[r.train_id],
-                before,
-                before_output,
-                offered(r, s.raw, self.merged[r.train_id], ctx.hide),
-            )
+            try:
+                page = train_page(
+                    self.summary[r.train_id],
+                    r,
+                    self.outputs[r.train_id],
+                    before,
+                    before_output,
+                    offered(r, s.raw, self.merged[r.train_id], ctx.hide),
+                )
+            except Exception as exc:
+                raise _page_failed(r.train_id, exc) from exc
+            yield page
 
     def write(
         self, previous: Mapping[str, TrainBrief | None], setup: PageSetup
@@ -188,7 +194,10 @@ class TrainShard:
                     if reused[1] is not None:  # the footer changed
                         yield path, reused[1]
                     continue
-                data = setup.render(path, page).encode()
+                try:
+                    data = setup.render(path, page).encode()
+                except Exception as exc:
+                    raise _page_failed(page.summary.train_id, exc) from exc
                 if key is not None:
                     entries.append(entry(path, key, data))
                 yield path, data
@@ -210,6 +219,15 @@ class TrainShard:
                 place(merged, os.path.join(root, path))
                 written.append(path)
         return written
+
+
+def _page_failed(train_id: str, exc: Exception) -> WagonyardError:
+    """A train's page that cannot be made: which train, what, and where in our code."""
+    return WagonyardError(
+        f"the page of train {train_id} cannot be made ({told(exc)}); this is a bug in "
+        f"wagonyard: report it with the train's record, trains/{train_id}/record.json on the "
+        "history branch"
+    )
 
 
 def _files_of(r: TrainRecord) -> DatasetFiles:

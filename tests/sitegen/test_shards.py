@@ -17,6 +17,7 @@ from controller.errors import WagonyardError
 from controller.history import HistoryStore
 from controller.sitegen import build, shards
 from controller.sitegen.build import build_from_repository
+from controller.sitegen.trainhtml import TrainHtml
 from controller.sitegen.trains import RecordSource, TrainShard
 from tests.sitegen.helpers import T0, BuiltSite, failed_record, site_repo
 
@@ -160,4 +161,32 @@ def test_the_forked_writer_of_the_other_pages_is_named_when_it_fails(
     monkeypatch.setattr(build, "renderer", renderer)
     with pytest.raises(WagonyardError, match=said):
         build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
+    assert mp.active_children() == []
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_train_page_that_cannot_be_made_names_its_train(
+    tmp_path: Path, built: BuiltSite, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """A bug that a record brings out stops the build naming that train and where to find
+    its record, in a shard or in this process."""
+    if fork:
+        monkeypatch.setattr(shards, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    real = TrainHtml.body
+    victim = built.pages[-1].stem  # the oldest train
+
+    def body(self: TrainHtml, page: Any, root: str) -> str:
+        if page.summary.train_id == victim:
+            raise TypeError("unsupported operand type(s) for +: 'NoneType' and 'int'")
+        return real(self, page, root)
+
+    monkeypatch.setattr(TrainHtml, "body", body)
+    with pytest.raises(WagonyardError) as caught:
+        build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
+    said = str(caught.value)
+    assert f"the page of train {victim} cannot be made (TypeError: unsupported operand" in said
+    assert "(at test_shards.py:" in said  # where it was raised
+    assert f"trains/{victim}/record.json on the history branch" in said
+    assert ("the site build's shard" in said) == fork
     assert mp.active_children() == []
