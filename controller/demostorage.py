@@ -16,7 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,15 +61,30 @@ def _ephemeral_low() -> int:
     return low if low > 11_000 else 32_768
 
 
-def _script(*args: str) -> None:
+def _script(*args: str) -> str | None:
+    """Run ``xrootd-up.sh``; what it said when it failed, else None."""
     script = shipped("scripts") / "xrootd-up.sh"
     done = subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        said = (done.stderr or done.stdout).strip()
-        raise WagonyardError(
-            f"the demo's XRootD servers did not start: {said}; install Debian's xrootd-server "
-            "and xrootd-client (bash scripts/install.sh --test does)"
-        )
+    return (done.stderr or done.stdout).strip() if done.returncode != 0 else None
+
+
+def start_servers(base: Path, names: Sequence[str], tries: int = 3) -> dict[str, int]:
+    """Start an XRootD server per name under ``base``, each on a free port: name -> port. A
+    port free when picked may be taken before the server binds it, so a start that fails is
+    stopped and tried again on other ports; the last failure is the error, the servers' own
+    words in it."""
+    said = ""
+    for _ in range(tries):
+        ports = {name: free_port() for name in names}
+        failed = _script(str(base), *(f"{name}:{port}" for name, port in ports.items()))
+        if failed is None:
+            return ports
+        said = failed
+        _script("--down", str(base))  # the servers that did start: none is left running
+    raise WagonyardError(
+        f"the XRootD servers did not start ({tries} tries, other ports each time): {said}; "
+        "is Debian's xrootd-server installed (bash scripts/install.sh --test)?"
+    )
 
 
 def servers_dir(workdir: Path) -> Path:
@@ -95,9 +110,8 @@ def xrootd_servers(workdir: Path) -> Iterator[tuple[dict[str, str], Path]]:
     base.mkdir(parents=True, exist_ok=True)
     base.chmod(0o755)
     _script("--down", str(base))  # an earlier demo's, if any
-    ports = {name: free_port() for name in ELEMENTS}
-    try:  # the servers that did start are stopped even if one of them failed to
-        _script(str(base), *(f"{name}:{port}" for name, port in ports.items()))
+    ports = start_servers(base, ELEMENTS)
+    try:
         yield {name: f"root://127.0.0.1:{port}//" for name, port in ports.items()}, base
     finally:
         _script("--down", str(base))

@@ -18,6 +18,10 @@ if [ "${1:-}" = "--down" ]; then
   exit 0
 fi
 
+log_tail() {  # the end of a server's log, so that the reason is in the message itself
+  [ -f "$1" ] && { echo "--- the end of $1:"; tail -n 5 "$1"; } >&2 || true
+}
+
 base=${1:?usage: xrootd-up.sh BASE NAME:PORT [NAME:PORT ...]}
 shift
 [ $# -gt 0 ] || { echo "xrootd-up.sh: give at least one NAME:PORT" >&2; exit 2; }
@@ -56,7 +60,7 @@ CFG
     }
   fi
   xrootd -b "${as_root[@]}" -c "$dir/xrootd.cfg" -l "$dir/xrootd.log" -n "$name" -s "$dir/xrootd.pid" ||
-    { echo "xrootd-up.sh: $name did not start; see $dir/$name/xrootd.log" >&2; exit 1; }
+    { echo "xrootd-up.sh: $name did not start; see $dir/$name/xrootd.log" >&2; log_tail "$dir/$name/xrootd.log"; exit 1; }
   for _ in $(seq 1 100); do
     if xrdfs "root://127.0.0.1:$port" ls / >/dev/null 2>&1; then
       break
@@ -65,6 +69,7 @@ CFG
   done
   xrdfs "root://127.0.0.1:$port" ls / >/dev/null 2>&1 || {
     echo "xrootd-up.sh: $name did not answer on port $port; see $dir/$name/xrootd.log" >&2
+    log_tail "$dir/$name/xrootd.log"
     exit 1
   }
   echo "xrootd-up.sh: $name serves $dir/data at root://127.0.0.1:$port//"

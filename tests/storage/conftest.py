@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.demostorage import free_port
+from controller.demostorage import start_servers
+from controller.errors import WagonyardError
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "xrootd-up.sh"
 
@@ -64,15 +65,12 @@ def xrootd() -> Iterator[dict[str, Server]]:
     # 'xrootd', who must reach their directories
     base = Path(tempfile.mkdtemp(prefix="wagonyard-xrootd-"))
     base.chmod(0o755)
-    servers = {name: Server(name, free_port(), base) for name in ("se-a", "se-b", "se-c")}
-    specs = [f"{s.name}:{s.port}" for s in servers.values()]
-    done = subprocess.run(
-        ["bash", str(SCRIPT), str(base), *specs], capture_output=True, text=True, timeout=60
-    )
-    if done.returncode != 0:  # the servers that did start are stopped: none is left running
-        subprocess.run(["bash", str(SCRIPT), "--down", str(base)], timeout=60, check=False)
+    try:
+        ports = start_servers(base, ("se-a", "se-b", "se-c"))
+    except WagonyardError as exc:
         shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"xrootd-up.sh failed: {done.stderr.strip()[-800:]}")
+        pytest.fail(str(exc))
+    servers = {name: Server(name, port, base) for name, port in ports.items()}
     yield servers
     subprocess.run(["bash", str(SCRIPT), "--down", str(base)], timeout=60, check=False)
     shutil.rmtree(base, ignore_errors=True)

@@ -4,9 +4,11 @@ server's bind (an XRootD server of a test once failed that way: 'address already
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,23 +34,62 @@ def test_a_free_port_is_free_and_never_one_a_client_connection_may_be_given() ->
 def test_when_one_demo_server_cannot_start_the_other_is_stopped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _need_xrootd()
+    with socket.socket() as taken:  # se-b's port is held by something else, each try
+        taken.bind(("127.0.0.1", free_port()))
+        taken.listen()
+        calls = itertools.count()
+        monkeypatch.setattr(
+            demostorage,
+            "free_port",
+            lambda: taken.getsockname()[1] if next(calls) % 2 else free_port(),
+        )
+        with (
+            pytest.raises(WagonyardError, match=r"did not start \(3 tries") as caught,
+            demostorage.xrootd_servers(tmp_path / "work"),
+        ):
+            pass
+    said = str(caught.value)
+    assert "se-b did not start" in said
+    assert "address already in use" in said  # the server's own words, from the end of its log
+    assert next(calls) == 6  # three tries of two ports
+    base = demostorage.servers_dir(tmp_path / "work")
+    assert (base / "se-a" / "se-a" / "xrootd.log").is_file()  # se-a had started
+    assert _servers_under(base) == []  # and is stopped
+
+
+def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The port picked is taken before the server binds it, once: the next try takes
+    other ports and the servers start."""
+    _need_xrootd()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", free_port()))
+        taken.listen()
+        calls = itertools.count()
+        monkeypatch.setattr(
+            demostorage,
+            "free_port",
+            lambda: taken.getsockname()[1] if next(calls) == 0 else free_port(),
+        )
+        # not under pytest's private folder: the server runs as the user 'xrootd'
+        base = Path(tempfile.mkdtemp(prefix="wagonyard-xrootd-"))
+        base.chmod(0o755)
+        try:
+            ports = demostorage.start_servers(base, ("se-a",))
+            assert ports["se-a"] != taken.getsockname()[1]
+            assert _servers_under(base) != []
+        finally:
+            demostorage._script("--down", str(base))
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _need_xrootd() -> None:
     if shutil.which("xrootd") is None or shutil.which("xrdcp") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("XRootD is needed in CI but Debian's xrootd-server is not installed")
         pytest.skip("Debian's xrootd-server is not installed (bash scripts/install.sh --test)")
-    with socket.socket() as taken:  # se-b's port is held by something else
-        taken.bind(("127.0.0.1", free_port()))
-        taken.listen()
-        ports = iter([free_port(), taken.getsockname()[1]])
-        monkeypatch.setattr(demostorage, "free_port", lambda: next(ports))
-        with (
-            pytest.raises(WagonyardError, match="se-b did not start"),
-            demostorage.xrootd_servers(tmp_path / "work"),
-        ):
-            pass
-    base = demostorage.servers_dir(tmp_path / "work")
-    assert (base / "se-a" / "se-a" / "xrootd.log").is_file()  # se-a had started
-    assert _servers_under(base) == []  # and is stopped
 
 
 def _servers_under(base: Path) -> list[int]:
