@@ -57,6 +57,16 @@ def receive(child: Any, conn: Connection, which: str) -> Any:
     return rest
 
 
+def spawn(target: Callable[..., None], args: tuple[Any, ...], name: str) -> tuple[Any, Connection]:
+    """A forked process running ``target(its end of the pipe, *args)``, and this end."""
+    context = mp.get_context("fork")
+    mine, theirs = context.Pipe()
+    child = context.Process(target=target, args=(theirs, *args), name=name)
+    child.start()
+    theirs.close()
+    return child, mine
+
+
 def stop(child: Any, conn: Connection) -> None:
     """Kill ``child`` if it still runs, and reap it."""
     if child.is_alive():
@@ -74,12 +84,7 @@ class Forked:
         self.child: Any = None
         self.conn: Connection | None = None
         if fork and can_fork():
-            context = mp.get_context("fork")
-            mine, theirs = context.Pipe()
-            self.child = context.Process(target=_run, args=(theirs, work), name=which)
-            self.child.start()
-            theirs.close()
-            self.conn = mine
+            self.child, self.conn = spawn(_run, (work,), which)
 
     def wait(self) -> None:
         """Wait for the work to be done."""

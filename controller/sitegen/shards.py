@@ -9,7 +9,6 @@ dies is an error naming it, and no shard is left running.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import pickle
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -17,7 +16,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from controller.errors import WagonyardError
-from controller.sitegen.forks import can_fork, receive, serve, stop
+from controller.sitegen.forks import can_fork, receive, serve, spawn, stop
 from controller.sitegen.model import DatasetFiles, Records, TrainBrief, TrainSummary, pack, unpack
 from controller.sitegen.pagecache import Entry
 from controller.sitegen.trains import (
@@ -49,15 +48,8 @@ class Shards:
         ``summaries`` to send it the context. (One shard: nothing to do yet.)"""
         if self.parts == 1 or self.children:
             return
-        context = mp.get_context("fork")
         for index in range(self.parts):
-            mine, theirs = context.Pipe()
-            child = context.Process(
-                target=_child, args=(theirs, self, index), name=f"site-shard-{index}"
-            )
-            child.start()
-            theirs.close()
-            self.children.append((child, mine))
+            self.children.append(spawn(_child, (self, index), f"site-shard-{index}"))
 
     def summaries(
         self, context: TrainContext, setup: Setup
