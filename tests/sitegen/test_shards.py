@@ -79,24 +79,10 @@ def _die(*args: Any) -> NoReturn:
 
 @pytest.mark.usefixtures("forked")
 @pytest.mark.parametrize(
-    ("how", "said"),
-    [
-        (_boom, r"shard \d of 3 \(the trains' pages\) failed: OSError: .*No space left"),
-        (_die, r"shard \d of 3 \(the trains' pages\) exited with code 3 before it was done"),
-    ],
+    "where",
+    [(RecordSource, "part"), (TrainShard, "write")],
+    ids=["reading its records", "writing its pages"],
 )
-def test_a_shard_that_fails_reading_its_records_is_named(
-    tmp_path: Path, built: BuiltSite, monkeypatch: pytest.MonkeyPatch, how: Any, said: str
-) -> None:
-    """The shards read their records while the catalog is read: a failure there is told when
-    the build needs their summaries, and stops every shard."""
-    monkeypatch.setattr(RecordSource, "part", how)
-    with pytest.raises(WagonyardError, match=said):
-        build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
-    assert mp.active_children() == []
-
-
-@pytest.mark.usefixtures("forked")
 @pytest.mark.parametrize(
     ("how", "said"),
     [
@@ -105,9 +91,16 @@ def test_a_shard_that_fails_reading_its_records_is_named(
     ],
 )
 def test_a_shard_that_fails_or_dies_is_named_and_none_is_left_running(
-    tmp_path: Path, built: BuiltSite, monkeypatch: pytest.MonkeyPatch, how: Any, said: str
+    tmp_path: Path,
+    built: BuiltSite,
+    monkeypatch: pytest.MonkeyPatch,
+    where: tuple[Any, str],
+    how: Any,
+    said: str,
 ) -> None:
-    monkeypatch.setattr(TrainShard, "write", how)
+    """Whether it fails while it reads its records (while this process reads the catalog:
+    told when the build needs the summaries) or while it writes its pages."""
+    monkeypatch.setattr(*where, how)
     with pytest.raises(WagonyardError, match=said):
         build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
     assert mp.active_children() == []

@@ -9,6 +9,8 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,20 +37,13 @@ def test_when_one_demo_server_cannot_start_the_other_is_stopped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _need_xrootd()
-    with socket.socket() as taken:  # se-b's port is held by something else, each try
-        taken.bind(("127.0.0.1", free_port()))
-        taken.listen()
-        calls = itertools.count()
-        monkeypatch.setattr(
-            demostorage,
-            "free_port",
-            lambda: taken.getsockname()[1] if next(calls) % 2 else free_port(),
-        )
-        with (
-            pytest.raises(WagonyardError, match=r"did not start \(3 tries") as caught,
-            demostorage.xrootd_servers(tmp_path / "work"),
-        ):
-            pass
+    calls = itertools.count()
+    with (
+        _taken_port(monkeypatch, lambda: next(calls) % 2 == 1),  # se-b's port, each try
+        pytest.raises(WagonyardError, match=r"did not start \(3 tries") as caught,
+        demostorage.xrootd_servers(tmp_path / "work"),
+    ):
+        pass
     said = str(caught.value)
     assert "se-b did not start" in said
     assert "address already in use" in said  # the server's own words, from the end of its log
@@ -64,25 +59,30 @@ def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(
     """The port picked is taken before the server binds it, once: the next try takes
     other ports and the servers start."""
     _need_xrootd()
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", free_port()))
-        taken.listen()
-        calls = itertools.count()
-        monkeypatch.setattr(
-            demostorage,
-            "free_port",
-            lambda: taken.getsockname()[1] if next(calls) == 0 else free_port(),
-        )
+    calls = itertools.count()
+    with _taken_port(monkeypatch, lambda: next(calls) == 0) as taken:  # the first pick only
         # not under pytest's private folder: the server runs as the user 'xrootd'
         base = Path(tempfile.mkdtemp(prefix="wagonyard-xrootd-"))
         base.chmod(0o755)
         try:
             ports = demostorage.start_servers(base, ("se-a",))
-            assert ports["se-a"] != taken.getsockname()[1]
+            assert ports["se-a"] != taken
             assert _servers_under(base) != []
         finally:
             demostorage._script("--down", str(base))
             shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def _taken_port(monkeypatch: pytest.MonkeyPatch, when: Callable[[], bool]) -> Iterator[int]:
+    """A port something else listens on, which ``free_port`` gives whenever ``when()`` says
+    (a port taken between the pick and the server's bind); other picks are really free."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", free_port()))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        monkeypatch.setattr(demostorage, "free_port", lambda: port if when() else free_port())
+        yield port
 
 
 def _need_xrootd() -> None:
