@@ -8,6 +8,7 @@ are never published.
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from pathlib import Path
 
@@ -28,7 +29,7 @@ WHAT = {
 def merged_output(record: TrainRecord, outputs_root: Path) -> Path | None:
     """The train's merged output, if it is here: the one download that is a file of the site."""
     merged = output_path(record, outputs_root)
-    return merged if merged is not None and merged.is_file() else None
+    return merged if merged is not None and os.path.isfile(merged) else None
 
 
 def offered(

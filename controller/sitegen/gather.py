@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,13 @@ def output_path(record: TrainRecord, outputs_root: Path) -> Path | None:
     """Where the train's merged output is: ``record.output.path`` under ``outputs_root``."""
     if record.output is None:
         return None
-    return _under(record.output.path, outputs_root)
+    return Path(_under(record.output.path, outputs_root))
 
 
-def _under(recorded: str, outputs_root: Path) -> Path:
-    path = Path(recorded)
-    return path if path.is_absolute() else outputs_root / path
+def _under(recorded: str, outputs_root: Path) -> str:
+    """``recorded`` under ``outputs_root`` unless absolute (``os.path``: a big site asks
+    200,000 times, and ``pathlib`` took a tenth of a rebuild's time of the trains)."""
+    return recorded if os.path.isabs(recorded) else os.path.join(outputs_root, recorded)
 
 
 def read_train_output(record: TrainRecord, outputs_root: Path) -> TrainOutput:
@@ -50,9 +52,10 @@ def read_output(recorded: tuple[str, str] | None, state: str, outputs_root: Path
         why = "it failed before merging" if state == "failed" else f"it is {state}"
         return TrainOutput(path="", problem=f"This train has no merged output yet: {why}.")
     shown, sha256 = recorded
-    path = _under(shown, outputs_root)
-    if not path.is_file():
-        return TrainOutput(path=shown, problem=f"The output file {path} is missing.")
+    found = _under(shown, outputs_root)
+    if not os.path.isfile(found):
+        return TrainOutput(path=shown, problem=f"The output file {found} is missing.")
+    path = Path(found)
     try:
         wagons, provenance = read_histograms(path)
     except DataError as exc:

@@ -2,9 +2,12 @@
 train pages whose inputs changed (a big site has 100,000 of them, a millisecond each).
 
 The manifest, ``.wagonyard-cache/train-pages.tsv`` in the site's folder (hidden: never
-published), holds per page the key of its inputs and the digest of the bytes written but the
-footer. A page is reused only when its key is the same and the file still holds those bytes;
-anything else is rendered again. The key covers the record as stored in git, every other datum
+published), holds per page the key of its inputs, the digest of the bytes written but the
+footer, the digest of the footer, and the file's size, modification time and inode as written.
+A page is reused only when its key is the same and the file still holds those bytes: when the
+file's size, time and inode are as written (and the footer the same), without reading it, as
+``make`` and ``rsync`` judge a file; else by reading it and comparing digests. Anything else is
+rendered again. The key covers the record as stored in git, every other datum
 of the page (usage, output, previous train, comparison, downloads), the links it makes, the
 site's title, the version, the hidden paths and the templates' text. The footer (the site's
 time and catalog commit, which change with every commit read) is not cached: a reused page
@@ -21,7 +24,9 @@ from pathlib import Path
 from controller.sitegen.model import Frame, TrainPage
 
 MANIFEST = ".wagonyard-cache/train-pages.tsv"
-Entry = tuple[str, str, str]  # (page path, key of its inputs, digest of its bytes but the footer)
+# (page path, key of its inputs, digest of its bytes but the footer, digest of the footer,
+# the file's stamp: "" until it is written)
+Entry = tuple[str, str, str, str, str]
 FOOTER, FOOTER_END = b'<footer class="wrap">', b"</footer>"  # as _footer.html writes it
 
 
@@ -87,15 +92,16 @@ class PageCache:
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self.entries: dict[str, tuple[str, str]] = {}
+        self.entries: dict[str, tuple[str, ...]] = {}
+        self.footer: tuple[bytes, str] = (b"", digest(b""))
         try:
             text = (out_dir / MANIFEST).read_text()
         except (FileNotFoundError, UnicodeDecodeError):
             return
         for line in text.splitlines():
             parts = line.split("\t")
-            if len(parts) == 3:
-                self.entries[parts[0]] = (parts[1], parts[2])
+            if len(parts) in (3, 5):  # 3: an older wagonyard's, without the stamps
+                self.entries[parts[0]] = (*parts[1:], "", "")[:4]
 
     def fresh(self, path: str, key: str | None, footer: bytes) -> tuple[Entry, bytes | None] | None:
         """If ``path`` was rendered from ``key`` and still holds those bytes: its entry and
@@ -103,8 +109,13 @@ class PageCache:
         known = self.entries.get(path)
         if key is None or known is None or known[0] != key:
             return None
+        if self.footer[0] != footer:
+            self.footer = (footer, digest(footer))
+        full = os.path.join(self.out_dir, path)
+        if known[2] == self.footer[1] and known[3] and known[3] == stamp(full):
+            return (path, key, known[1], known[2], known[3]), None  # untouched since written
         try:
-            with open(os.path.join(self.out_dir, path), "rb") as f:
+            with open(full, "rb") as f:
                 data = f.read()
         except OSError:
             return None
@@ -112,19 +123,35 @@ class PageCache:
         if digest(before + after) != known[1]:
             return None
         page = before + footer + after
-        return (path, key, known[1]), None if page == data else page
+        return (path, key, known[1], self.footer[1], ""), None if page == data else page
+
+
+def stamp(path: str) -> str:
+    """A file's size, modification time and inode: what a rewrite changes."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "gone"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def stamped(out_dir: Path, entries: Iterable[Entry]) -> list[Entry]:
+    """``entries`` with the stamp of each file written (or checked) in this build."""
+    root = str(out_dir)
+    return [e if e[4] else (*e[:4], stamp(os.path.join(root, e[0]))) for e in entries]
 
 
 def entry(path: str, key: str, html: bytes) -> Entry:
-    """The manifest's entry of a page just rendered from ``key``."""
+    """The manifest's entry of a page just rendered from ``key`` (stamped once written)."""
     before, after = without_footer(html)
-    return path, key, digest(before + after)
+    footer = html[len(before) : len(html) - len(after)]
+    return path, key, digest(before + after), digest(footer), ""
 
 
 def save(out_dir: Path, entries: Iterable[Entry]) -> None:
     """Write the manifest of this build (sorted: the same inputs give the same bytes); none
     when no page can be cached (records not read from git)."""
-    lines = sorted(f"{path}\t{key}\t{sha}\n" for path, key, sha in entries)
+    lines = sorted("\t".join(e) + "\n" for e in entries)
     target = out_dir / MANIFEST
     if not lines:
         target.unlink(missing_ok=True)

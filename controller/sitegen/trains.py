@@ -36,7 +36,7 @@ from controller.sitegen.model import (
     summarize,
     wagon_memory,
 )
-from controller.sitegen.pagecache import Entry, PageCache, digest, entry
+from controller.sitegen.pagecache import Entry, PageCache, digest, entry, stamped
 from controller.sitegen.trainpage import train_page, usage_rows
 from controller.sitegen.writing import place, write_files
 
@@ -204,7 +204,7 @@ class TrainShard:
 
         write_files(setup.out_dir, pages())
         kept += self._downloads(setup.out_dir)
-        return entries, kept
+        return stamped(setup.out_dir, entries), kept
 
     def _downloads(self, out_dir: Path) -> list[str]:
         """Link or copy each train's merged output into the site (the other downloads are

@@ -500,3 +500,13 @@ def _fill(
 def built_page(built: BuiltSite, relative: str) -> Page:
     """A page of the shared built site, as a test looks at it."""
     return read_page((built.out / relative).read_text(encoding="utf-8"))
+
+
+def published(out: Path) -> dict[str, bytes]:
+    """A built site's files as published, by path: its cache (which keeps the files' times)
+    is not."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and ".wagonyard-cache" not in p.parts
+    }

@@ -14,7 +14,16 @@ import pytest
 from controller.sitegen import build
 from controller.sitegen.model import TrainPage
 from controller.sitegen.pagecache import MANIFEST
-from tests.sitegen.helpers import DONE, FAILED, GONE, T0, BuiltSite, build_records, read_page
+from tests.sitegen.helpers import (
+    DONE,
+    FAILED,
+    GONE,
+    T0,
+    BuiltSite,
+    build_records,
+    published,
+    read_page,
+)
 
 
 @pytest.fixture
@@ -34,10 +43,6 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(build, "train_renderer", spy)
     return paths
-
-
-def files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
 def test_a_rebuild_renders_again_only_the_train_pages_whose_inputs_changed(
@@ -68,7 +73,7 @@ def test_a_rebuild_renders_again_only_the_train_pages_whose_inputs_changed(
     build_records(built.catalog, changed[:2], out, built.outputs_root, later, stored=True)
     cold = tmp_path / "cold"
     build_records(built.catalog, changed[:2], cold, built.outputs_root, later, stored=True)
-    assert files(out) == files(cold)  # with and without the cache, the same bytes
+    assert published(out) == published(cold)  # with and without the cache, the same bytes
 
 
 def test_a_page_changed_since_the_last_build_is_never_served(
@@ -76,15 +81,17 @@ def test_a_page_changed_since_the_last_build_is_never_served(
 ) -> None:
     out = tmp_path / "site"
     build_records(built.catalog, built.records, out, built.outputs_root, stored=True)
-    cold = files(out)
+    cold = published(out)
     page = out / f"trains/{DONE}.html"
     page.write_text(page.read_text().replace("cms-2010-dimuon", "tampered"))
+    same_size = out / f"trains/{FAILED}.html"  # its size as written, its time not
+    same_size.write_text(same_size.read_text().replace("<h1>Train", "<h1>Trxin"))
     (out / f"trains/{GONE}.html").unlink()
     (out / f"files/{DONE}.AnalysisResults.root").unlink()  # a download gone: made again
     rendered.clear()
     build_records(built.catalog, built.records, out, built.outputs_root, stored=True)
-    assert sorted(rendered) == [f"trains/{DONE}.html", f"trains/{GONE}.html"]
-    assert files(out) == cold
+    assert sorted(rendered) == sorted(f"trains/{t}.html" for t in (DONE, FAILED, GONE))
+    assert published(out) == cold
 
 
 def test_the_same_bytes_with_and_without_the_cache(tmp_path: Path, built: BuiltSite) -> None:
@@ -92,7 +99,7 @@ def test_the_same_bytes_with_and_without_the_cache(tmp_path: Path, built: BuiltS
     build_records(built.catalog, built.records, cold, built.outputs_root, stored=True)
     for _ in range(2):  # the second build serves every train page from the cache
         build_records(built.catalog, built.records, warm, built.outputs_root, stored=True)
-    assert files(warm) == files(cold)
+    assert published(warm) == published(cold)
     (warm / MANIFEST).unlink()  # a build that finds no cache
     build_records(built.catalog, built.records, warm, built.outputs_root, stored=True)
-    assert files(warm) == files(cold)
+    assert published(warm) == published(cold)

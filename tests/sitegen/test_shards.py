@@ -19,11 +19,7 @@ from controller.sitegen import build, shards
 from controller.sitegen.build import build_from_repository
 from controller.sitegen.trainhtml import TrainHtml
 from controller.sitegen.trains import RecordSource, TrainShard
-from tests.sitegen.helpers import T0, BuiltSite, failed_record, site_repo
-
-
-def files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+from tests.sitegen.helpers import T0, BuiltSite, failed_record, published, site_repo
 
 
 @pytest.fixture
@@ -44,7 +40,7 @@ def test_three_forked_shards_build_the_same_bytes_as_one_process(
     assert warnings == []
     assert [p.relative_to(out) for p in pages] == [p.relative_to(built.out) for p in built.pages]
     # every train's previous train is in another shard: its output is read there again
-    assert files(out) == files(built.out)
+    assert published(out) == published(built.out)
     assert mp.active_children() == []
 
 
