@@ -36,7 +36,7 @@ from controller.sitegen.render import (
 from controller.sitegen.shards import Shards
 from controller.sitegen.sources import locate, read_repository
 from controller.sitegen.trains import PageSetup, previous_trains, train_context
-from controller.sitegen.writing import built_before, remove_stale, write_files
+from controller.sitegen.writing import CACHE, built_before, remove_stale, write_files
 from controller.workspace import shipped
 
 
@@ -72,7 +72,8 @@ def build_from_repository(
         shards = Shards(located.records, workers())
         try:
             shards.begin()
-            inputs, root, warnings = read_repository(repo, outputs_root, located)
+            kept = out_dir / CACHE / "catalog"
+            inputs, root, warnings = read_repository(repo, outputs_root, located, kept)
             pages = build_site(
                 inputs, out_dir, root, hidden_roots(root, located.repo), base_url, warnings, shards
             )

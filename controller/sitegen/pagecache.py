@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from controller.sitegen.model import Frame, TrainPage
+from controller.sitegen.writing import CACHE
 
-MANIFEST = ".wagonyard-cache/train-pages.tsv"
+MANIFEST = f"{CACHE}/train-pages.tsv"
 # (page path, key of its inputs, digest of its bytes but the footer, digest of the footer,
 # the file's stamp: "" until it is written)
 Entry = tuple[str, str, str, str, str]

@@ -14,7 +14,8 @@ from pathlib import Path
 from controller.sitegen.model import FOLDERS
 
 GENERATED_FOLDERS = (*FOLDERS.values(), "feeds", "files")
-FILE_LIST = ".wagonyard-cache/files.txt"  # what the last build wrote: hidden, never published
+CACHE = ".wagonyard-cache"  # the build's own files in the site's folder: hidden, never published
+FILE_LIST = f"{CACHE}/files.txt"  # what the last build wrote
 
 
 def write_if_changed(path: str, data: bytes) -> bool:

@@ -292,3 +292,34 @@ def test_the_catalog_is_read_from_main_without_touching_the_repository(tmp_path:
     assert any("problem" in w for w in warnings)  # the link's text is no dataset
     assert not (tmp_path / "hook-ran").exists()
     assert git(repo, "status", "--porcelain") == status and git(repo, "rev-parse", "HEAD") == head
+
+
+def test_the_catalog_kept_between_builds_follows_main_and_nothing_else(tmp_path: Path) -> None:
+    """The site's cache keeps main's catalog checked out between builds, brought up to date in
+    place: a wagon main removed is gone from the next build, a file put into the cache or
+    changed there by hand is not read, and a cache git cannot read is made again."""
+    repo = site_repo(tmp_path / "repo", [], [])
+    out = tmp_path / "public"
+    build_from_repository(repo, out)
+    kept = out / ".wagonyard-cache" / "catalog" / "tree" / "catalog"
+    assert (out / "wagons/zmumu/muon-kinematics.html").is_file()
+    assert (kept / "analyses/zmumu/wagons/muon-kinematics.yaml").is_file()
+
+    git(repo, "rm", "-q", "catalog/analyses/zmumu/wagons/muon-kinematics.yaml")
+    git(repo, "-c", "user.name=bob", "-c", "user.email=bob@example.org", "commit", "-qm", "gone")
+    planted = kept / "analyses/zmumu/wagons/planted.yaml"
+    planted.write_text((kept / "analyses/zmumu/wagons/dimuon-mass.yaml").read_text().replace(
+        "name: dimuon-mass", "name: planted"))  # fmt: skip
+    dataset = kept / "datasets/hzz-mc.yaml"
+    dataset.write_text(dataset.read_text().replace("title: ", "title: edited-by-hand ", 1))
+
+    build_from_repository(repo, out)
+    assert not (out / "wagons/zmumu/muon-kinematics.html").exists()
+    assert not (out / "wagons/zmumu/planted.html").exists() and not planted.exists()
+    assert "edited-by-hand" not in (out / "datasets/hzz-mc.html").read_text()
+    assert (out / "wagons/zmumu/dimuon-mass.html").is_file()
+
+    (out / ".wagonyard-cache/catalog/index").write_bytes(b"not an index")  # made again
+    build_from_repository(repo, out)
+    assert (kept / "analyses/zmumu/wagons/dimuon-mass.yaml").is_file()
+    assert (out / "wagons/zmumu/dimuon-mass.html").is_file()
