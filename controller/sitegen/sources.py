@@ -182,6 +182,7 @@ def _kept_checkout(repo: Path, commit: str, kept: Path) -> Path:
     10,000 files; a fresh checkout deleted after each build also slows the next thousands of
     files the filesystem creates.) As ``_check_out``: no hook, symbolic links as plain files.
     A folder git cannot bring up to date is made again."""
+    kept = kept.resolve()  # git runs in the repository: a relative path would be read there
     work = kept / "tree" / "catalog"
     git = GitRepo(repo)
     args = ("-c", "core.symlinks=false", "-c", f"core.hooksPath={os.devnull}")

@@ -323,3 +323,17 @@ def test_the_catalog_kept_between_builds_follows_main_and_nothing_else(tmp_path:
     build_from_repository(repo, out)
     assert (kept / "analyses/zmumu/wagons/dimuon-mass.yaml").is_file()
     assert (out / "wagons/zmumu/dimuon-mass.html").is_file()
+
+
+def test_a_site_folder_given_relative_keeps_its_catalog_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git runs in the repository: the kept catalog is where the site is, not in the repository."""
+    repo = site_repo(tmp_path / "repo", [], [])
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    build_from_repository(repo, Path("public"))
+    kept = tmp_path / "here/public/.wagonyard-cache/catalog/tree/catalog"
+    assert (kept / "analyses/zmumu/wagons/dimuon-mass.yaml").is_file()
+    assert not (repo / "public").exists()
+    assert (tmp_path / "here/public/wagons/zmumu/dimuon-mass.html").is_file()
