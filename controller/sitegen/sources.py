@@ -148,6 +148,10 @@ def read_repository(
     return inputs, outputs_root, warnings
 
 
+# how git writes main's files for the site: symbolic links as plain files, no hook of the repository
+_SAFE_CHECKOUT = ("-c", "core.symlinks=false", "-c", f"core.hooksPath={os.devnull}")
+
+
 def _check_out(repo: Path, commit: str, paths: list[str], into: Path) -> None:
     """Write ``paths`` as they are at ``commit`` into the folder ``into``, by git itself (a
     10,000-file catalog in a second; Python's tarfile took six), through an index of its own:
@@ -155,10 +159,7 @@ def _check_out(repo: Path, commit: str, paths: list[str], into: Path) -> None:
     links come out as plain files holding their target, so nothing read leaves ``into``."""
     into.mkdir(parents=True, exist_ok=True)
     GitRepo(repo).git_bytes(
-        "-c",
-        "core.symlinks=false",
-        "-c",
-        f"core.hooksPath={os.devnull}",
+        *_SAFE_CHECKOUT,
         f"--work-tree={into}",
         "checkout",
         commit,
@@ -185,14 +186,13 @@ def _kept_checkout(repo: Path, commit: str, kept: Path) -> Path:
     kept = kept.resolve()  # git runs in the repository: a relative path would be read there
     work = kept / "tree" / "catalog"
     git = GitRepo(repo)
-    args = ("-c", "core.symlinks=false", "-c", f"core.hooksPath={os.devnull}")
+    args = (*_SAFE_CHECKOUT, f"--work-tree={work}")
     for attempt in (1, 2):
         work.mkdir(parents=True, exist_ok=True)
         env = {"GIT_INDEX_FILE": str(kept / "index")}
         try:
-            git.git_bytes(*args, f"--work-tree={work}", "read-tree", "--reset", "-u",
-                          f"{commit}:catalog", env=env)  # fmt: skip
-            git.git_bytes(*args, f"--work-tree={work}", "clean", "-ffdxq", env=env)
+            git.git_bytes(*args, "read-tree", "--reset", "-u", f"{commit}:catalog", env=env)
+            git.git_bytes(*args, "clean", "-ffdxq", env=env)
             break
         except HistoryError:
             if attempt == 2:
