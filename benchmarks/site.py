@@ -207,7 +207,7 @@ def time_phases() -> None:
     timed(build, "write_files", "render and write pages / feeds")
     timed(build, "feeds", "make the feeds")
     timed(shards.Shards, "finish", "wait for the shards' pages")
-    timed(trains.RecordSource, "part", "read and validate records")
+    timed(trains.RecordSource, "read", "read and validate records")
     timed(trains.TrainShard, "summaries", "summarize, send (chunks)")
     timed(trains.TrainShard, "write", "render and write train pages")
 

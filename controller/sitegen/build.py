@@ -18,6 +18,7 @@ from pathlib import Path
 
 import controller
 from controller.gcpause import no_cycle_collection
+from controller.sitegen import recall
 from controller.sitegen import shards as sharding
 from controller.sitegen.assemble import SiteInputs, frame, site_model, tests_by_key
 from controller.sitegen.feeds import feeds
@@ -69,7 +70,7 @@ def build_from_repository(
     shards start reading the train records as soon as the history branch is listed."""
     with no_cycle_collection():
         located = locate(repo)
-        shards = Shards(located.records, workers())
+        shards = Shards(located.records, workers(), out_dir / recall.FOLDER)
         try:
             shards.begin()
             kept = out_dir / CACHE / "catalog"
@@ -97,7 +98,7 @@ def page_setup(
     return PageSetup(
         out_dir,
         train_renderer(framed, env),
-        lambda page: page_key(page, framed, shared),
+        lambda summary, before, depends: page_key(summary, before, depends, framed, shared),
         piece(framed, env, "_footer.html").encode(),
     )
 
@@ -122,7 +123,7 @@ def build_site(
     setup = partial(page_setup, shown, hide, shared, out_dir)
     context = train_context(inputs.catalog, tests, outputs_root, hide)
     if shards is None:
-        shards = Shards(inputs.records, workers())
+        shards = Shards(inputs.records, workers(), out_dir / recall.FOLDER)
     other: Forked | None = None
     try:
         summaries, files, told = shards.summaries(context, setup)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from controller.records import TrainRecord
 from controller.sitegen.formats import Hide, public
-from controller.sitegen.gather import output_path
+from controller.sitegen.gather import under
 from controller.sitegen.model import Download, download_path
 
 OUTPUT = "AnalysisResults.root"
@@ -26,10 +26,13 @@ WHAT = {
 }
 
 
-def merged_output(record: TrainRecord, outputs_root: Path) -> Path | None:
-    """The train's merged output, if it is here: the one download that is a file of the site."""
-    merged = output_path(record, outputs_root)
-    return merged if merged is not None and os.path.isfile(merged) else None
+def merged_output(recorded: str | None, outputs_root: Path) -> Path | None:
+    """The train's merged output (``recorded``: its path in the record), if it is here: the
+    one download that is a file of the site."""
+    if recorded is None:
+        return None
+    merged = under(recorded, outputs_root)
+    return Path(merged) if os.path.isfile(merged) else None
 
 
 def offered(

@@ -26,14 +26,7 @@ from controller.sitegen.model import Axis, Hist1D, Hist2D, Histogram, TrainOutpu
 PROVENANCE_KEY = "wagonyard/provenance"
 
 
-def output_path(record: TrainRecord, outputs_root: Path) -> Path | None:
-    """Where the train's merged output is: ``record.output.path`` under ``outputs_root``."""
-    if record.output is None:
-        return None
-    return Path(_under(record.output.path, outputs_root))
-
-
-def _under(recorded: str, outputs_root: Path) -> str:
+def under(recorded: str, outputs_root: Path) -> str:
     """``recorded`` under ``outputs_root`` unless absolute (``os.path``: a big site asks
     200,000 times, and ``pathlib`` took a tenth of a rebuild's time of the trains)."""
     return recorded if os.path.isabs(recorded) else os.path.join(outputs_root, recorded)
@@ -52,7 +45,7 @@ def read_output(recorded: tuple[str, str] | None, state: str, outputs_root: Path
         why = "it failed before merging" if state == "failed" else f"it is {state}"
         return TrainOutput(path="", problem=f"This train has no merged output yet: {why}.")
     shown, sha256 = recorded
-    found = _under(shown, outputs_root)
+    found = under(shown, outputs_root)
     if not os.path.isfile(found):
         return TrainOutput(path=shown, problem=f"The output file {found} is missing.")
     path = Path(found)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple, Protocol
@@ -154,8 +154,13 @@ class Records(Protocol):
 
     def __len__(self) -> int: ...
 
-    def part(self, index: int, parts: int) -> tuple[list[Stored], list[str]]:
-        """Every ``parts``-th record from ``index``, and warnings about those unreadable."""
+    def share(self, index: int, parts: int) -> tuple[list[Stored], list[tuple[str, str]]]:
+        """Every ``parts``-th record from ``index``: those in memory, and the (path, blob id)
+        of those still to read."""
+        ...
+
+    def read(self, blobs: Sequence[tuple[str, str]]) -> tuple[list[Stored], list[str]]:
+        """The records of ``blobs`` (path, blob id), and warnings about those unreadable."""
         ...
 
 

@@ -7,11 +7,12 @@ footer, the digest of the footer, and the file's size, modification time and ino
 A page is reused only when its key is the same and the file still holds those bytes: when the
 file's size, time and inode are as written (and the footer the same), without reading it, as
 ``make`` and ``rsync`` judge a file; else by reading it and comparing digests. Anything else is
-rendered again. The key covers the record as stored in git, every other datum
-of the page (usage, output, previous train, comparison, downloads), the links it makes, the
-site's title, the version, the hidden paths and the templates' text. The footer (the site's
-time and catalog commit, which change with every commit read) is not cached: a reused page
-gets this build's footer.
+rendered again. The key covers the record and the previous train's as stored in git, every
+other input of the page (the tests' memory, the dataset's limit, both output files' size, time
+and inode), the links it makes, the site's title, the version, the hidden paths, the
+templates' text and the code; it is made from the train's summary, without reading the
+record. The footer (the site's time and catalog commit, which change with every commit read)
+is not cached: a reused page gets this build's footer.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from controller.sitegen.model import Frame, TrainPage
+from controller.sitegen.model import Frame, TrainBrief, TrainSummary
 from controller.sitegen.writing import CACHE
 
 MANIFEST = f"{CACHE}/train-pages.tsv"
@@ -57,35 +58,26 @@ def site_key(site: Frame, templates: Path, extra: object) -> str:
     return h.hexdigest()
 
 
-def page_key(page: TrainPage, site: Frame, shared: str) -> str | None:
-    """The key of a train page's inputs; None when its record is not known as stored."""
-    record = page.record
-    stored = page.summary.record.key
-    previous = page.previous
+def page_key(
+    summary: TrainSummary, previous: TrainBrief | None, depends: str, site: Frame, shared: str
+) -> str | None:
+    """The key of a train page's inputs, from its summary: a rebuild decides which pages to
+    make again without reading their records. None when its record is not known as stored.
+    ``depends``: what the page shows beside the two records (``TrainShard.depends``: the
+    tests' memory, the dataset's limit, the output file; and the previous train's output
+    file); ``shared``: ``site_key``."""
+    b = summary.record
+    stored = b.key
     before = previous.key if previous is not None else ""
     if stored is None or before is None:
         return None
-    refs = sorted({w.ref for w in record.wagons} | {u.ref for u in page.usage})
+    refs = sorted({w.ref for w in b.wagons} | {u.ref for u in summary.usage})
     links = (
         [site.has("wagon", ref) for ref in refs],
-        site.has("dataset", record.dataset),
+        site.has("dataset", b.dataset),
         previous is not None and site.has("train", previous.train_id),
     )
-    output = page.output
-    inputs = (
-        shared,
-        stored,
-        before,
-        # what the record does not say: the tests' memory, the dataset's limit, the file's bytes
-        [(u.ref, u.pss_mb, u.rss_mb, u.over_limit, u.output_bytes) for u in page.usage],
-        # an output that matches its record's checksum is what the record says
-        (output.path, output.sha256_ok) if output.sha256_ok else output,
-        page.comparison,
-        # a download in its link is made of the record (and the hidden paths): keyed above
-        [(d.label, "" if d.inline else d.href) for d in page.downloads],
-        links,
-    )
-    return digest(repr(inputs).encode())
+    return digest(repr((shared, stored, before, depends, links)).encode())
 
 
 class PageCache:

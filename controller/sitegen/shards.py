@@ -13,12 +13,15 @@ import pickle
 from collections.abc import Callable, Mapping
 from functools import partial
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 from controller.errors import WagonyardError
+from controller.sitegen import recall
 from controller.sitegen.forks import can_fork, receive, serve, spawn, stop
 from controller.sitegen.model import DatasetFiles, Records, TrainBrief, TrainSummary, pack, unpack
 from controller.sitegen.pagecache import Entry
+from controller.sitegen.recall import code_key
 from controller.sitegen.trains import (
     PageSetup,
     TrainContext,
@@ -34,8 +37,10 @@ Setup = Callable[[frozenset[str]], PageSetup]  # the trains' ids -> how to write
 class Shards:
     """The trains of a build, split over ``workers`` processes (one: this process)."""
 
-    def __init__(self, source: Records, workers: int) -> None:
+    def __init__(self, source: Records, workers: int, cache: Path | None = None) -> None:
         self.source = source
+        self.cache = cache  # where the shards keep their summaries for the next build
+        self.code = code_key() if cache is not None else ""
         self.parts = workers if can_fork() and len(source) >= PARALLEL_FROM and workers > 1 else 1
         self.local: TrainShard | None = None
         self.setup: Setup | None = None
@@ -62,10 +67,11 @@ class Shards:
         warnings: list[str] = []
         self.setup = setup
         if self.parts == 1:
-            stored, warnings = self.source.part(0, 1)
-            self.local = TrainShard(context, stored)
-            summaries = list(self.local.summaries())
+            self.local = TrainShard(self.source, 0, 1, recall.load(self.cache, self.code))
+            summaries = list(self.local.summaries(context))
             files = self.local.files()
+            warnings = list(self.local.warnings)
+            recall.keep(self.cache, 0, self.code, self.local.remembered())
             self.owner = dict.fromkeys((s.train_id for s in summaries), 0)
         else:
             self.begin()
@@ -114,6 +120,7 @@ class Shards:
 
     def finish(self) -> tuple[list[Entry], list[str]]:
         """Wait for every train page and download; the page cache's entries and the files."""
+        recall.forget_parts(self.cache, self.parts)
         if self.local is not None:
             assert self.setup is not None, "summaries() first"
             return self.local.write(self.previous, self.setup(frozenset(self.owner)))
@@ -154,11 +161,10 @@ def _child(conn: Connection, shards: Shards, index: int) -> None:
 
 
 def _shard(shards: Shards, index: int, conn: Connection) -> None:
-    stored, warnings = shards.source.part(index, shards.parts)
+    shard = TrainShard(shards.source, index, shards.parts, recall.load(shards.cache, shards.code))
     context, setup = pickle.loads(conn.recv_bytes())
-    shard = TrainShard(context, stored)
     packed: list[tuple[Any, ...]] = []
-    for summary in shard.summaries():
+    for summary in shard.summaries(context):
         packed.append(pack(summary))
         if len(packed) == CHUNK:
             conn.send_bytes(pickle.dumps(("ok", "part", packed), pickle.HIGHEST_PROTOCOL))
@@ -167,7 +173,8 @@ def _shard(shards: Shards, index: int, conn: Connection) -> None:
         conn.send_bytes(pickle.dumps(("ok", "part", packed), pickle.HIGHEST_PROTOCOL))
     del packed
     found = shard.files()
-    conn.send_bytes(pickle.dumps(("ok", "done", found, warnings), pickle.HIGHEST_PROTOCOL))
+    recall.keep(shards.cache, index, shards.code, shard.remembered())
+    conn.send_bytes(pickle.dumps(("ok", "done", found, shard.warnings), pickle.HIGHEST_PROTOCOL))
     share, ids = pickle.loads(conn.recv_bytes())
     previous = {train_id: None if t is None else TrainBrief(*t) for train_id, t in share.items()}
     entries, kept = shard.write(previous, setup(ids))

@@ -21,9 +21,10 @@ from controller.records import TrainRecord
 from controller.sitegen.downloads import OUTPUT, merged_output, offered
 from controller.sitegen.forks import told
 from controller.sitegen.formats import Hide
-from controller.sitegen.gather import read_output, read_train_output
+from controller.sitegen.gather import read_output, read_train_output, under
 from controller.sitegen.model import (
     DatasetFiles,
+    Records,
     Stored,
     TestRun,
     TrainBrief,
@@ -32,13 +33,18 @@ from controller.sitegen.model import (
     TrainSummary,
     WagonMemory,
     download_path,
+    pack,
     page_path,
     summarize,
+    unpack,
     wagon_memory,
 )
-from controller.sitegen.pagecache import Entry, PageCache, digest, entry, stamped
+from controller.sitegen.pagecache import Entry, PageCache, digest, entry, stamp, stamped
+from controller.sitegen.recall import Recalled
 from controller.sitegen.trainpage import train_page, usage_rows
 from controller.sitegen.writing import place, write_files
+
+Blob = tuple[str, str]  # a record on the history branch: (its path, its blob id)
 
 
 @dataclass(frozen=True)
@@ -49,25 +55,29 @@ class RecordSource:
     records: Sequence[TrainRecord] = ()
     raw: Mapping[str, bytes] = field(default_factory=dict)  # train id -> as stored in git
     store: HistoryStore | None = None
-    blobs: Sequence[tuple[str, str]] = ()  # (path on the branch, blob id)
+    blobs: Sequence[Blob] = ()
 
     def __len__(self) -> int:
         return len(self.records) + len(self.blobs)
 
-    def part(self, index: int, parts: int) -> tuple[list[Stored], list[str]]:
-        """Every ``parts``-th record from ``index``, read; and warnings for those that
-        cannot be read (left out of the site)."""
+    def share(self, index: int, parts: int) -> tuple[list[Stored], list[Blob]]:
+        """Every ``parts``-th record from ``index``: those in memory, and the blobs (unread)."""
         stored = [
             Stored(r, raw, digest(raw) if raw is not None else None)
             for r in self.records[index::parts]
             for raw in (self.raw.get(r.train_id),)
         ]
+        return stored, list(self.blobs[index::parts])
+
+    def read(self, blobs: Sequence[Blob]) -> tuple[list[Stored], list[str]]:
+        """The records of ``blobs``, read and validated; and warnings for those that cannot be
+        read (left out of the site)."""
+        stored: list[Stored] = []
         warnings: list[str] = []
-        mine = self.blobs[index::parts]
-        if self.store is None or not mine:
+        if self.store is None or not blobs:
             return stored, warnings
         for (path, blob_id), blob in zip(
-            mine, self.store.read_blobs([b for _, b in mine]), strict=True
+            blobs, self.store.read_blobs([b for _, b in blobs]), strict=True
         ):
             try:
                 stored.append(Stored(TrainRecord.model_validate_json(blob), blob, blob_id))
@@ -103,7 +113,8 @@ def train_context(
 
 
 Render = Callable[[str, TrainPage], str]  # (page path, page) -> HTML
-Keyer = Callable[[TrainPage], str | None]  # a page's key in the page cache
+# a page's key in the page cache, from its summary, its previous train and what else it shows
+Keyer = Callable[[TrainSummary, TrainBrief | None, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -117,87 +128,159 @@ class PageSetup:
 
 
 class TrainShard:
-    """Some of the trains, read, with their outputs."""
+    """Some of the trains: their records read at once, but those whose summary the last build
+    kept (``recall``), which are read only if their page has to be made again."""
 
-    def __init__(self, context: TrainContext, stored: list[Stored]) -> None:
-        self.context = context
-        self.stored = stored
-        self.outputs: dict[str, TrainOutput] = {}
-        self.merged: dict[str, Path | None] = {}  # train id -> its merged output, if here
+    def __init__(
+        self,
+        source: Records,
+        index: int = 0,
+        parts: int = 1,
+        recalled: Mapping[str, Recalled] | None = None,
+    ) -> None:
+        self.source = source
+        self.recalled = recalled or {}
+        mine, blobs = source.share(index, parts)
+        self.known = [b for b in blobs if b[1] in self.recalled]
+        read, self.warnings = source.read([b for b in blobs if b[1] not in self.recalled])
+        self.stored: dict[str, Stored] = {s.record.train_id: s for s in [*mine, *read]}
+        self.blob: dict[str, Blob] = {}  # train id -> its record on the branch, if not read
         self.summary: dict[str, TrainSummary] = {}
+        self.depends_on: dict[str, str] = {}  # train id -> ``depends`` of its summary
+        self.outputs: dict[str, TrainOutput] = {}
+        self._context: TrainContext | None = None
+        self._tested: dict[tuple[str, str], str] = {}
 
-    def summaries(self) -> Iterator[TrainSummary]:
-        """Each train's summary (with its per-wagon usage), as it is made."""
-        ctx = self.context
-        for s in self.stored:
-            r = s.record
-            output = read_train_output(r, ctx.outputs_root)
-            self.outputs[r.train_id] = output
-            self.merged[r.train_id] = merged_output(r, ctx.outputs_root)
-            limit = ctx.limits.get(r.dataset)
-            summary = summarize(r, usage_rows(r, output, limit, ctx.tests), s.key)
-            self.summary[r.train_id] = summary
+    @property
+    def context(self) -> TrainContext:
+        assert self._context is not None, "summaries() first"
+        return self._context
+
+    def summaries(self, context: TrainContext) -> Iterator[TrainSummary]:
+        """Each train's summary (with its per-wagon usage), as it is made or recalled."""
+        self._context = context
+        stale: list[Blob] = []
+        for blob in self.known:
+            depends, packed = self.recalled[blob[1]]
+            summary = unpack(packed)
+            if self.depends(summary) != depends:
+                stale.append(blob)
+                continue
+            self.blob[summary.train_id] = blob
+            self.summary[summary.train_id] = summary
+            self.depends_on[summary.train_id] = depends
             yield summary
+        read, warnings = self.source.read(stale)
+        self.warnings += warnings
+        self.stored.update((s.record.train_id, s) for s in read)
+        for s in self.stored.values():
+            r = s.record
+            output = read_train_output(r, context.outputs_root)
+            self.outputs[r.train_id] = output
+            limit = context.limits.get(r.dataset)
+            summary = summarize(r, usage_rows(r, output, limit, context.tests), s.key)
+            self.summary[r.train_id] = summary
+            self.depends_on[r.train_id] = self.depends(summary)
+            yield summary
+
+    def depends(self, summary: TrainSummary) -> str:
+        """The digest of what a train's summary depends on beside its record: the dataset's
+        CPU limit, the memory its wagons' tests measured, its output file (size, time, inode)
+        and where the outputs are."""
+        ctx = self.context
+        b = summary.record
+        tested = []
+        for ref in sorted({w.ref for w in b.wagons} | {u.ref for u in summary.usage}):
+            known = self._tested.get((b.dataset, ref))
+            if known is None:
+                known = self._tested[b.dataset, ref] = repr(ctx.tests.get((b.dataset, ref)))
+            tested.append(known)
+        output = stamp(under(b.output[0], ctx.outputs_root)) if b.output else ""
+        inputs = (str(ctx.outputs_root), ctx.hide, ctx.limits.get(b.dataset), tested, output)
+        return digest(repr(inputs).encode())
+
+    def remembered(self) -> dict[str, Recalled]:
+        """What the next build may recall of these trains (``recall.keep``)."""
+        return {
+            s.record.key: (self.depends_on[train_id], pack(s))
+            for train_id, s in self.summary.items()
+            if s.record.key is not None
+        }
 
     def files(self) -> dict[str, DatasetFiles]:
         """Per dataset, the input files of its newest done train in this shard."""
-        newest: dict[str, TrainRecord] = {}
-        for s in self.stored:
-            r = s.record
-            if r.state == "done" and r.jobs:
-                known = newest.get(r.dataset)
-                if known is None or (r.created, r.train_id) > (known.created, known.train_id):
-                    newest[r.dataset] = r
-        return {name: _files_of(r) for name, r in newest.items()}
+        newest: dict[str, TrainBrief] = {}
+        for s in self.summary.values():
+            b = s.record
+            if b.state == "done" and b.job_states:
+                known = newest.get(b.dataset)
+                if known is None or (b.created, b.train_id) > (known.created, known.train_id):
+                    newest[b.dataset] = b
+        self._read([b.train_id for b in newest.values()])
+        return {
+            name: _files_of(self.stored[b.train_id].record)
+            for name, b in newest.items()
+            if b.train_id in self.stored
+        }
 
-    def pages(self, previous: Mapping[str, TrainBrief | None]) -> Iterator[TrainPage]:
-        """Each train's page, given its previous done train on the dataset."""
-        ctx = self.context
-        for s in self.stored:
-            r = s.record
-            before = previous.get(r.train_id)
-            before_output = None
-            if before is not None:
-                before_output = self.outputs.get(before.train_id) or read_output(
-                    before.output, before.state, ctx.outputs_root
-                )
-            try:
-                page = train_page(
-                    self.summary[r.train_id],
-                    r,
-                    self.outputs[r.train_id],
-                    before,
-                    before_output,
-                    offered(r, s.raw, self.merged[r.train_id], ctx.hide),
-                )
-            except Exception as exc:
-                raise _page_failed(r.train_id, exc) from exc
-            yield page
+    def page(self, train_id: str, before: TrainBrief | None) -> TrainPage:
+        """A train's page (its record read), given its previous done train on the dataset."""
+        root = self.context.outputs_root
+        s = self.stored[train_id]
+        r = s.record
+        output = self.outputs.get(train_id) or read_train_output(r, root)
+        before_output = None
+        if before is not None:
+            before_output = self.outputs.get(before.train_id) or read_output(
+                before.output, before.state, root
+            )
+        merged = merged_output(r.output.path if r.output else None, root)
+        try:
+            return train_page(
+                self.summary[train_id],
+                r,
+                output,
+                before,
+                before_output,
+                offered(r, s.raw, merged, self.context.hide),
+            )
+        except Exception as exc:
+            raise _page_failed(train_id, exc) from exc
 
     def write(
         self, previous: Mapping[str, TrainBrief | None], setup: PageSetup
     ) -> tuple[list[Entry], list[str]]:
         """Render and write each train's page (unless its inputs did not change since the last
-        build) and its downloads; the page cache's entries and every file of the site kept."""
+        build: decided from its summary, its record not read) and its downloads; the page
+        cache's entries and every file of the site kept."""
         cache = PageCache(setup.out_dir)
+        root = self.context.outputs_root
         entries: list[Entry] = []
         kept: list[str] = []
 
         def pages() -> Iterator[tuple[str, bytes]]:
-            for page in self.pages(previous):
-                path = page_path("train", page.summary.train_id)
+            again: list[tuple[str, str, str | None]] = []
+            for train_id, summary in self.summary.items():
+                path = page_path("train", train_id)
                 kept.append(path)
-                key = setup.key(page)
+                before = previous.get(train_id)
+                output = before.output if before is not None else None
+                also = stamp(under(output[0], root)) if output else ""
+                key = setup.key(summary, before, f"{self.depends_on[train_id]}:{also}")
                 reused = cache.fresh(path, key, setup.footer)
-                if reused is not None:
-                    entries.append(reused[0])
-                    if reused[1] is not None:  # the footer changed
-                        yield path, reused[1]
+                if reused is None:
+                    again.append((train_id, path, key))
                     continue
+                entries.append(reused[0])
+                if reused[1] is not None:  # the footer changed
+                    yield path, reused[1]
+            self._read([train_id for train_id, _, _ in again])
+            for train_id, path, key in again:
+                page = self.page(train_id, previous.get(train_id))
                 try:
                     data = setup.render(path, page).encode()
                 except Exception as exc:
-                    raise _page_failed(page.summary.train_id, exc) from exc
+                    raise _page_failed(train_id, exc) from exc
                 if key is not None:
                     entries.append(entry(path, key, data))
                 yield path, data
@@ -206,16 +289,24 @@ class TrainShard:
         kept += self._downloads(setup.out_dir)
         return stamped(setup.out_dir, entries), kept
 
+    def _read(self, train_ids: Sequence[str]) -> None:
+        """Read the records of these trains that were recalled, not read."""
+        blobs = [self.blob[t] for t in train_ids if t not in self.stored and t in self.blob]
+        read, warnings = self.source.read(blobs)
+        self.warnings += warnings
+        self.stored.update((s.record.train_id, s) for s in read)
+
     def _downloads(self, out_dir: Path) -> list[str]:
         """Link or copy each train's merged output into the site (the other downloads are
         in the page itself)."""
         root = str(out_dir)
         os.makedirs(os.path.join(root, os.path.dirname(download_path("x", "x"))), exist_ok=True)
         written = []
-        for s in self.stored:
-            merged = self.merged[s.record.train_id]
+        for train_id, s in self.summary.items():
+            output = s.record.output
+            merged = merged_output(output[0] if output else None, self.context.outputs_root)
             if merged is not None:
-                path = download_path(s.record.train_id, OUTPUT)
+                path = download_path(train_id, OUTPUT)
                 place(merged, os.path.join(root, path))
                 written.append(path)
         return written

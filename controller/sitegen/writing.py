@@ -57,11 +57,14 @@ def place(source: bytes | Path, target: str) -> None:
         write_if_changed(target, source)
         return
     try:
-        same = os.stat(target).st_size == source.stat().st_size
+        there, here = os.stat(target), os.stat(source)
     except FileNotFoundError:
-        same = False
-    if same and Path(target).read_bytes() == source.read_bytes():
-        return
+        pass
+    else:
+        if os.path.samestat(there, here):  # linked by the last build: nothing to read
+            return
+        if there.st_size == here.st_size and Path(target).read_bytes() == source.read_bytes():
+            return
     if os.path.lexists(target):
         os.unlink(target)
     try:

@@ -76,7 +76,7 @@ def _die(*args: Any) -> NoReturn:
 @pytest.mark.usefixtures("forked")
 @pytest.mark.parametrize(
     "where",
-    [(RecordSource, "part"), (TrainShard, "write")],
+    [(RecordSource, "read"), (TrainShard, "write")],
     ids=["reading its records", "writing its pages"],
 )
 @pytest.mark.parametrize(
