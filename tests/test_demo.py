@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -105,7 +106,12 @@ def test_demo_builds_a_site_with_a_dashboard_and_train_pages(demo: tuple[Path, s
     assert len(train_pages) >= 2
     for page in train_pages:
         assert page.stem in html or page.name in html
-        assert "<svg" in page.read_text()
+        # the histograms the page draws (train.js), as SVG in its data
+        found = re.search(r'<script type="application/json" id="train-data">(.*?)</script>',
+                          page.read_text())  # fmt: skip
+        assert found is not None, page
+        wagons = json.loads(found.group(1))["output"]["wagons"]
+        assert any(h["svg"].startswith("<svg") for _, drawn in wagons for h in drawn), page
 
 
 @pytest.mark.slow

@@ -130,7 +130,7 @@ def build_site(
         if warnings is not None:
             warnings += told
         shards.start(previous_trains(summaries))
-        # the other pages and the feeds while the shards write the trains' pages: half of
+        # the other pages and the feeds while the shards write the trains' pages: most of
         # them in a forked process (a rebuild, which reuses the trains' pages, waits on these)
         site = site_model(inputs, summaries, files, tests)
         jobs = page_jobs(site)
@@ -140,10 +140,11 @@ def build_site(
             write_files(out_dir, ((job[0], render(job).encode()) for job in part))
 
         fork = len(jobs) >= sharding.PARALLEL_FROM and workers() > 1
-        other = Forked(
-            "the site build's writer of half the other pages", partial(write, jobs[1::2]), fork
-        )
-        write(jobs[0::2])
+        # this process also makes the feeds: it takes two pages of five, the writer three
+        mine = [job for i, job in enumerate(jobs) if i % 5 in (0, 2)]
+        theirs = [job for i, job in enumerate(jobs) if i % 5 not in (0, 2)]
+        other = Forked("the site build's writer of other pages", partial(write, theirs), fork)
+        write(mine)
         written = feeds(site, base_url)
         write_files(out_dir, written.items())
         other.wait()

@@ -1,5 +1,5 @@
 """Work in a forked process beside this one, told back over a pipe: the site build's shards
-(``shards``) and the writer of half the other pages (``Forked``). A forked process that fails
+(``shards``) and the writer of other pages (``Forked``). A forked process that fails
 or dies is an error naming it, and none is left running.
 """
 

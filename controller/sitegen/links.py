@@ -87,19 +87,23 @@ def helpers(site: Frame) -> dict[str, Callable[..., Any]]:
             )
         return Markup("\n".join(rows))
 
+    heads: dict[tuple[str, str], str] = {}  # a train's cells, the same on each of its wagons'
+
     def usage_rows(rows: Sequence[WagonTrainRow], root: str) -> Markup:
         """The rows of a wagon's trains table: one per directory it ran as in each train."""
         out = []
         for row in rows:
             t = row.summary
             r = t.record
-            head = (
-                "    <tr>\n"
-                f'      <td class="id">{link("train", t.train_id, root)}</td>\n'
-                f"      <td>{link('dataset', r.dataset, root)}</td>\n"
-                f"      <td>{badge(r.state)}</td>\n"
-                f'      <td class="time">{when(r.created, False)}</td>\n'
-            )
+            head = heads.get((t.train_id, root))
+            if head is None:
+                head = heads[t.train_id, root] = (
+                    "    <tr>\n"
+                    f'      <td class="id">{link("train", t.train_id, root)}</td>\n'
+                    f"      <td>{link('dataset', r.dataset, root)}</td>\n"
+                    f"      <td>{badge(r.state)}</td>\n"
+                    f'      <td class="time">{when(r.created, False)}</td>\n'
+                )
             if not row.usage:
                 out.append(
                     head + '      <td colspan="5" class="muted">no usage recorded yet</td>\n'

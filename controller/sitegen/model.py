@@ -6,7 +6,6 @@ reads files, imports Jinja or formats HTML. Pure.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -307,13 +306,10 @@ class Comparison:
     before_mean: float | None
 
 
-DATA = "data:text/plain;charset=utf-8;base64,"
-
-
 @dataclass(frozen=True)
 class Download:
     """A file a train's page offers: a file of the site (``path`` relative to its root), or a
-    small one written into the link itself as a ``data:`` URL, made of ``text`` when the page
+    small one the page carries and offers as a ``data:`` URL, made of ``text`` when the page
     is rendered (not when it is reused from the page cache)."""
 
     label: str
@@ -325,30 +321,20 @@ class Download:
     def inline(self) -> bool:
         return self.path is None
 
-    @property
-    def href(self) -> str:
-        if self.path is not None:
-            return self.path
-        assert self.text is not None, "a download is a path or a text"
-        return DATA + base64.b64encode(self.text().encode()).decode()  # in C: a tenth of quote()
-
 
 @dataclass(frozen=True)
 class TrainPage:
-    summary: TrainSummary
-    record: TrainRecord
-    output: TrainOutput
-    no_histograms: tuple[str, ...]  # wagon directories of the train absent from the output
-    variants: tuple[tuple[str, tuple[VariantRow, ...]], ...]  # (ref, rows)
-    previous: TrainBrief | None  # the previous done train on the same dataset
-    comparison: tuple[Comparison, ...]
-    downloads: tuple[Download, ...]
-    locality_moved: int  # attempts started after locality was relaxed
-    totals: JobTotals
+    """One train's page, made in two steps: what its record and output show, made when the
+    record is read (the record is not kept: a shard reads 50,000); then what the previous
+    done train on the dataset adds, once every shard's summaries gave it (``trains``)."""
 
-    @property
-    def usage(self) -> tuple[UsageRow, ...]:
-        return self.summary.usage
+    summary: TrainSummary
+    state: str  # the record's
+    record: str  # the record as stored in git, this machine's paths hidden (its download)
+    shown: str  # what the record and the output show, as a JSON object (``traindata.shown``)
+    refs: tuple[str, ...]  # the wagons the page names
+    previous: TrainBrief | None = None  # the previous done train on the same dataset
+    comparison: tuple[Comparison, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from controller.sitegen.model import (
     trains_page_path,
 )
 from controller.sitegen.svg import STATUS_COLOURS, series_svg
-from controller.sitegen.trainhtml import TrainHtml
+from controller.sitegen.traindata import TrainData
 from controller.wagontest.judge import Sample
 
 TRAINS_PER_PAGE = 500
@@ -176,9 +176,10 @@ def _chrome(site: Frame, env: Environment) -> dict[str, Callable[..., Any]]:
 
 
 def train_renderer(site: Frame, env: Environment) -> Callable[[str, TrainPage], str]:
-    """A function rendering a train's page at a path: its body in Python (``TrainHtml``),
+    """A function rendering a train's page at a path: its body as data (``TrainData``),
     in the frame of ``train.html`` rendered once per page depth."""
-    bodies = TrainHtml(_chrome(site, env), env.filters["public"])
+    _chrome(site, env)
+    bodies = TrainData(site)
     frames: dict[str, tuple[str, str, str]] = {}
 
     def render(path: str, page: TrainPage) -> str:

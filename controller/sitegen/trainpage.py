@@ -1,12 +1,14 @@
 """One train's page as data: its per-wagon usage (CPU from the jobs, memory from each wagon's
 test, bytes from the output file), variants side by side, the comparison with the previous
-train on the dataset, how many attempts moved when locality was relaxed. Pure.
+train on the dataset, how many attempts moved when locality was relaxed, the totals of its
+jobs. Pure.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from controller.records import TrainRecord
 from controller.sitegen.model import (
@@ -22,6 +24,7 @@ from controller.sitegen.model import (
     VariantRow,
     WagonMemory,
 )
+from controller.sitegen.traindata import RECORD, Shown, shown
 
 
 def usage_rows(
@@ -110,15 +113,15 @@ def _comparison(output: TrainOutput, before: TrainOutput | None) -> tuple[Compar
     return tuple(rows)
 
 
-def train_page(
+def record_page(
     summary: TrainSummary,
     record: TrainRecord,
     output: TrainOutput,
-    previous: TrainBrief | None,
-    before: TrainOutput | None,
     downloads: tuple[Download, ...],
+    public: Callable[[str | None], str],
 ) -> TrainPage:
-    """``previous``: the previous done train on the dataset, ``before`` its output."""
+    """What a train's page shows of its record and its output (``with_previous`` adds the
+    previous train); ``public`` hides this machine's paths."""
     present = {w.directory for w in output.wagons}
     missing = tuple(w.directory for w in record.wagons if w.directory not in present)
     moved = 0
@@ -130,18 +133,28 @@ def train_page(
             for a in j.attempts
             if a.state == "moved" or (a.started is not None and a.started > at and a.number > 1)
         )
-    return TrainPage(
+    facts = Shown(
         summary,
         record,
         output,
         missing if not output.problem else (),
         _variants(record, output),
-        previous,
-        _comparison(output, before),
         downloads,
         moved,
         _totals(record, summary.usage),
     )
+    text = next((d.text for d in downloads if d.label == RECORD), None)
+    assert text is not None, "a train's page offers its record"
+    refs = sorted({w.ref for w in record.wagons} | {u.ref for u in summary.usage})
+    return TrainPage(summary, record.state, text(), shown(facts, public), tuple(refs))
+
+
+def with_previous(
+    page: TrainPage, output: TrainOutput, previous: TrainBrief | None, before: TrainOutput | None
+) -> TrainPage:
+    """The page with the previous done train on the dataset (``before``: its output) and the
+    comparison of their histograms (``output``: this train's)."""
+    return replace(page, previous=previous, comparison=_comparison(output, before))
 
 
 def _totals(record: TrainRecord, usage: tuple[UsageRow, ...]) -> JobTotals:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -20,7 +21,7 @@ from controller.history import HistoryStore
 from controller.records import TrainRecord
 from controller.sitegen.downloads import OUTPUT, merged_output, offered
 from controller.sitegen.forks import told
-from controller.sitegen.formats import Hide
+from controller.sitegen.formats import Hide, public
 from controller.sitegen.gather import read_output, read_train_output, under
 from controller.sitegen.model import (
     DatasetFiles,
@@ -41,7 +42,7 @@ from controller.sitegen.model import (
 )
 from controller.sitegen.pagecache import Entry, PageCache, digest, entry, stamp, stamped
 from controller.sitegen.recall import Recalled
-from controller.sitegen.trainpage import train_page, usage_rows
+from controller.sitegen.trainpage import record_page, usage_rows, with_previous
 from controller.sitegen.writing import place, write_files
 
 Blob = tuple[str, str]  # a record on the history branch: (its path, its blob id)
@@ -143,13 +144,17 @@ class TrainShard:
         mine, blobs = source.share(index, parts)
         self.known = [b for b in blobs if b[1] in self.recalled]
         read, self.warnings = source.read([b for b in blobs if b[1] not in self.recalled])
+        # the records read and not yet made into pages (then dropped: a shard reads 50,000)
         self.stored: dict[str, Stored] = {s.record.train_id: s for s in [*mine, *read]}
+        self.made: dict[str, TrainPage] = {}  # what each page shows of its record
+        self.newest: dict[str, TrainRecord] = {}  # per dataset, its newest done train made here
         self.blob: dict[str, Blob] = {}  # train id -> its record on the branch, if not read
         self.summary: dict[str, TrainSummary] = {}
         self.depends_on: dict[str, str] = {}  # train id -> ``depends`` of its summary
         self.outputs: dict[str, TrainOutput] = {}
         self._context: TrainContext | None = None
-        self._tested: dict[tuple[str, str], str] = {}
+        self._tested: dict[tuple[str, str], str] = {}  # (dataset, wagon) -> digest of tests
+        self._where = ""  # the digest of where the outputs are and the paths hidden
 
     @property
     def context(self) -> TrainContext:
@@ -159,6 +164,7 @@ class TrainShard:
     def summaries(self, context: TrainContext) -> Iterator[TrainSummary]:
         """Each train's summary (with its per-wagon usage), as it is made or recalled."""
         self._context = context
+        self._where = digest(repr((str(context.outputs_root), context.hide)).encode())
         stale: list[Blob] = []
         for blob in self.known:
             depends, packed = self.recalled[blob[1]]
@@ -173,15 +179,35 @@ class TrainShard:
         read, warnings = self.source.read(stale)
         self.warnings += warnings
         self.stored.update((s.record.train_id, s) for s in read)
-        for s in self.stored.values():
-            r = s.record
-            output = read_train_output(r, context.outputs_root)
-            self.outputs[r.train_id] = output
-            limit = context.limits.get(r.dataset)
-            summary = summarize(r, usage_rows(r, output, limit, context.tests), s.key)
-            self.summary[r.train_id] = summary
-            self.depends_on[r.train_id] = self.depends(summary)
-            yield summary
+        for train_id in list(self.stored):
+            yield self._make(self.stored.pop(train_id))
+
+    def _make(self, s: Stored) -> TrainSummary:
+        """A record read: its summary, and what its page shows of it (kept instead of it)."""
+        ctx = self.context
+        r = s.record
+        output = read_train_output(r, ctx.outputs_root)
+        self.outputs[r.train_id] = output
+        limit = ctx.limits.get(r.dataset)
+        summary = summarize(r, usage_rows(r, output, limit, ctx.tests), s.key)
+        self.summary[r.train_id] = summary
+        self.depends_on[r.train_id] = self.depends(summary)
+        merged = merged_output(r.output.path if r.output else None, ctx.outputs_root)
+        try:
+            self.made[r.train_id] = record_page(
+                summary,
+                r,
+                output,
+                offered(r, s.raw, merged, ctx.hide),
+                partial(public, hide=ctx.hide),
+            )
+        except Exception as exc:
+            raise _page_failed(r.train_id, exc) from exc
+        if r.state == "done" and r.jobs:
+            known = self.newest.get(r.dataset)
+            if known is None or (r.created, r.train_id) > (known.created, known.train_id):
+                self.newest[r.dataset] = r
+        return summary
 
     def depends(self, summary: TrainSummary) -> str:
         """The digest of what a train's summary depends on beside its record: the dataset's
@@ -189,15 +215,18 @@ class TrainShard:
         and where the outputs are."""
         ctx = self.context
         b = summary.record
-        tested = []
-        for ref in sorted({w.ref for w in b.wagons} | {u.ref for u in summary.usage}):
-            known = self._tested.get((b.dataset, ref))
-            if known is None:
-                known = self._tested[b.dataset, ref] = repr(ctx.tests.get((b.dataset, ref)))
-            tested.append(known)
-        output = stamp(under(b.output[0], ctx.outputs_root)) if b.output else ""
-        inputs = (str(ctx.outputs_root), ctx.hide, ctx.limits.get(b.dataset), tested, output)
-        return digest(repr(inputs).encode())
+        tested = self._tested
+        refs = {w.ref for w in b.wagons}
+        refs.update(u.ref for u in summary.usage)
+        parts = [self._where, repr(ctx.limits.get(b.dataset))]
+        for ref in sorted(refs):
+            known = tested.get((b.dataset, ref))
+            if known is None:  # a wagon runs in many trains: its tests' digest made once
+                runs = ctx.tests.get((b.dataset, ref))
+                known = tested[b.dataset, ref] = digest(repr(runs).encode()) if runs else "-"
+            parts.append(known)
+        parts.append(stamp(under(b.output[0], ctx.outputs_root)) if b.output else "")
+        return digest("\0".join(parts).encode())
 
     def remembered(self) -> dict[str, Recalled]:
         """What the next build may recall of these trains (``recall.keep``)."""
@@ -216,36 +245,34 @@ class TrainShard:
                 known = newest.get(b.dataset)
                 if known is None or (b.created, b.train_id) > (known.created, known.train_id):
                     newest[b.dataset] = b
-        self._read([b.train_id for b in newest.values()])
-        return {
-            name: _files_of(self.stored[b.train_id].record)
-            for name, b in newest.items()
-            if b.train_id in self.stored
-        }
+        kept = {b.train_id for b in self.newest.values()}  # made here, the records kept
+        self._read([b.train_id for b in newest.values() if b.train_id not in kept])
+        found = {}
+        for name, b in newest.items():
+            record = self.newest.get(name)
+            if record is None or record.train_id != b.train_id:
+                read = self.stored.get(b.train_id)
+                if read is None:
+                    continue
+                record = read.record
+            found[name] = _files_of(record)
+        return found
 
     def page(self, train_id: str, before: TrainBrief | None) -> TrainPage:
-        """A train's page (its record read), given its previous done train on the dataset."""
+        """A train's page, given its previous done train on the dataset (its record read if
+        it was recalled, not read)."""
+        made = self.made.pop(train_id, None)
+        if made is None:
+            self._make(self.stored.pop(train_id))
+            made = self.made.pop(train_id)
         root = self.context.outputs_root
-        s = self.stored[train_id]
-        r = s.record
-        output = self.outputs.get(train_id) or read_train_output(r, root)
+        output = self.outputs[train_id]
         before_output = None
         if before is not None:
             before_output = self.outputs.get(before.train_id) or read_output(
                 before.output, before.state, root
             )
-        merged = merged_output(r.output.path if r.output else None, root)
-        try:
-            return train_page(
-                self.summary[train_id],
-                r,
-                output,
-                before,
-                before_output,
-                offered(r, s.raw, merged, self.context.hide),
-            )
-        except Exception as exc:
-            raise _page_failed(train_id, exc) from exc
+        return with_previous(made, output, before, before_output)
 
     def write(
         self, previous: Mapping[str, TrainBrief | None], setup: PageSetup
@@ -274,7 +301,7 @@ class TrainShard:
                 entries.append(reused[0])
                 if reused[1] is not None:  # the footer changed
                     yield path, reused[1]
-            self._read([train_id for train_id, _, _ in again])
+            self._read([train_id for train_id, _, _ in again if train_id not in self.made])
             for train_id, path, key in again:
                 page = self.page(train_id, previous.get(train_id))
                 try:

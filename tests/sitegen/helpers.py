@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -15,6 +16,7 @@ from typing import Any
 
 import hist
 import numpy as np
+import pytest
 import skhep_testdata
 import uproot
 import yaml
@@ -498,8 +500,34 @@ def _fill(
 
 
 def built_page(built: BuiltSite, relative: str) -> Page:
-    """A page of the shared built site, as a test looks at it."""
-    return read_page((built.out / relative).read_text(encoding="utf-8"))
+    """A page of the shared built site, as a test looks at it (drawn, if a train's page)."""
+    return drawn_page(built.out / relative)
+
+
+_DRAWN: dict[tuple[str, int], str] = {}
+
+
+def drawn_page(path: Path) -> Page:
+    """A page as a person sees it (``drawn_html``)."""
+    return read_page(drawn_html(path))
+
+
+def drawn_html(path: Path) -> str:
+    """A page's HTML as a person's browser has it. A train's page is drawn from its data by
+    ``train.js``: its DOM once the script ran in Chromium (``--dump-dom``; remembered while
+    the file is the same). Every other page as written."""
+    html = path.read_text(encoding="utf-8")
+    if 'id="train-page"' not in html:
+        return html
+    from tests.browser import CHROMIUM, chromium
+
+    if CHROMIUM is None:
+        pytest.skip("a train page is drawn by JavaScript: no Chromium here to draw it")
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _DRAWN:
+        with tempfile.TemporaryDirectory() as profile:
+            _DRAWN[key] = chromium(Path(profile), "--dump-dom", path.as_uri())
+    return _DRAWN[key]
 
 
 def published(out: Path) -> dict[str, bytes]:

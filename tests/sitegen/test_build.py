@@ -14,7 +14,7 @@ import pytest
 from controller.catalog.catalog import Catalog
 from controller.sitegen.build import build_from_repository, site_folder
 from controller.sitegen.gather import read_histograms, read_train_output
-from controller.sitegen.model import DATA, Hist1D, Hist2D
+from controller.sitegen.model import Hist1D, Hist2D
 from tests.gitrepo import git
 from tests.sitegen.helpers import (
     DONE,
@@ -26,7 +26,7 @@ from tests.sitegen.helpers import (
     dimuon_events,
     dimuon_mass,
     done_record,
-    read_page,
+    drawn_page,
     site_repo,
     write_output,
     zmumu_histograms,
@@ -66,21 +66,21 @@ def test_every_object_gets_a_page_and_the_assets_are_copied(built: BuiltSite) ->
 
 def test_every_page_has_a_title_one_heading_and_links_that_resolve(built: BuiltSite) -> None:
     for path in built.pages:
-        p = read_page(path.read_text(encoding="utf-8"))
+        p = drawn_page(path)  # a train's page once train.js drew it
         assert p.title.endswith("· test yard"), path
         assert len(p.h1) == 1 and p.h1[0], path
         for href in p.links:
             if href.startswith("https://github.com/example/yard/"):  # site.repo_url
                 continue
-            if href.startswith(DATA):  # a small file in the link itself
-                assert len(href) > len(DATA), path
+            if href.startswith("data:text/plain;charset=utf-8,"):  # a small file in the link
+                assert len(href) > len("data:text/plain;charset=utf-8,"), path
                 continue
             parts = urlsplit(href)
             assert not parts.scheme and not parts.netloc, f"{path}: absolute link {href}"
             target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
             assert target.is_file(), f"{path}: link {href} points nowhere"
             if parts.fragment:
-                assert parts.fragment in read_page(target.read_text(encoding="utf-8")).ids, href
+                assert parts.fragment in drawn_page(target).ids, href
 
 
 def test_dashboard_counts_the_catalog_and_lists_trains_newest_first(built: BuiltSite) -> None:
@@ -142,7 +142,7 @@ def test_an_unreadable_output_file_is_said_plainly(tmp_path: Path, catalog: Cata
     shown = read_train_output(record, tmp_path / "outputs")
     assert shown.problem and "cannot be read" in shown.problem
     build_records(catalog, [record], tmp_path / "site", tmp_path / "outputs")
-    assert "cannot be read" in read_page((tmp_path / "site/trains/t.html").read_text()).text
+    assert "cannot be read" in drawn_page(tmp_path / "site/trains/t.html").text
 
 
 def test_a_changed_output_file_fails_its_checksum(tmp_path: Path, catalog: Catalog) -> None:
@@ -250,13 +250,13 @@ def test_an_express_train_shows_what_it_dropped_and_its_merges(
     record.merges = [MergeRecord(name=f"{DONE}-merge000", stage="group", inputs=["a", "b"])]
     record.locality_relaxed_at = T0 + timedelta(minutes=3)
     build_records(catalog, [record], tmp_path / "site", outputs_root)
-    page = read_page((tmp_path / "site" / "trains" / f"{DONE}.html").read_text())
+    page = drawn_page(tmp_path / "site" / "trains" / f"{DONE}.html")
     assert "Locality relaxed" not in page.text  # relaxed, but no job moved: nothing to say
     record.jobs[2].attempts.append(
         record.jobs[2].attempts[0].model_copy(update={"number": 2, "state": "moved"})
     )
     build_records(catalog, [record], tmp_path / "site", outputs_root)
-    page = read_page((tmp_path / "site" / "trains" / f"{DONE}.html").read_text())
+    page = drawn_page(tmp_path / "site" / "trains" / f"{DONE}.html")
     assert "Dropped by the express policy" in page.text
     assert "30.56 % of the events" in page.text
     assert f"{DONE}-j0002" in page.text and "704" in page.text

@@ -11,6 +11,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,10 @@ from urllib.parse import urldefrag, urljoin
 import pytest
 
 from controller.metrics import Sampler
+from controller.sitegen.build import hidden_roots
+from controller.sitegen.formats import bytesize, duration, number, period, public, seconds, when
 from tests.browser import CHROMIUM
+from tests.gitrepo import git
 from tests.sitegen.helpers import DONE, REPO, BuiltSite
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -109,11 +113,54 @@ def test_a_train_page_downloads_its_files(browser: Any, server: str, built: Buil
             got[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
         assert b"wagonyard run --dataset cms-2010-dimuon" in got["reproduce.sh"]
         assert b"uproot-Zmumu.root\t800\t1600\n" in got["inputs.txt"]
-        assert b'"config_hash"' in got["record.json"]
+        # the record as stored on the history branch, this machine's paths hidden
+        assert built.repo is not None
+        stored = git(built.repo, "show", f"wagonyard/history:trains/{DONE}/record.json")
+        hide = hidden_roots(built.outputs_root, built.repo)
+        assert got["record.json"].decode() == public(stored, hide)
         output = built.outputs_root / DONE / "AnalysisResults.root"
         assert got["AnalysisResults.root"] == output.read_bytes()
     finally:
         context.close()
+
+
+def test_a_train_page_writes_numbers_and_times_as_the_rest_of_the_site(
+    browser: Any, server: str
+) -> None:
+    """train.js formats what it draws as formats.py does for every other page."""
+    numbers = [0, 1, -5, 12345, 1234567890123, 0.5, 1234.5678, 1e-5, 2.5e-7, 123456789.123,
+               1e20, 0.000123456, 99999.5, 1.5e15]  # fmt: skip
+    times = [0, 0.0042, 0.9, 12.34, 0.000035, 7380, 59.99, 60, 1e-9]
+    sizes = [0, 999, 1000, 1234567, 10**13, 999999]
+    spans = [0, 59, 61, 3600, 3725.4, 0.4]
+    moments = ["2010-11-05T10:00:00Z", "2010-11-05T10:00:00.123456+00:00",
+               "2010-11-05T12:30:00+02:00", "2010-11-05T10:00:00"]  # fmt: skip
+    w = Watched(browser)
+    try:
+        page = w.open(server + f"trains/{DONE}.html")
+        drawn = page.evaluate(
+            """([numbers, times, sizes, spans, moments]) => {
+                const f = window.wagonyardFormats;
+                return [numbers.map((v) => f.number(v)), times.map((v) => f.seconds(v)),
+                        sizes.map((v) => f.bytesize(v)), spans.map((v) => f.duration(v)),
+                        moments.map((v) => f.when(v)), moments.map((v) => f.when(v, false)),
+                        moments.map((v) => f.period(v, v))];
+            }""",
+            [numbers, times, sizes, spans, moments],
+        )
+        parsed = [datetime.fromisoformat(m) for m in moments]
+        assert drawn == [
+            [number(v) for v in numbers],
+            [seconds(v) for v in times],
+            [bytesize(v) for v in sizes],
+            [duration(timedelta(seconds=v)) for v in spans],
+            [when(m) for m in parsed],
+            [when(m, False) for m in parsed],
+            [period(m, m) for m in parsed],
+        ]
+        assert w.problems == []
+    finally:
+        w.close()
 
 
 def test_every_page_opens_cleanly_and_every_link_resolves(

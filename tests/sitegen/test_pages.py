@@ -4,12 +4,14 @@ same bytes from the same inputs with no path of the machine; and every user text
 
 from __future__ import annotations
 
-import base64
+import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import hist
 import pytest
@@ -19,7 +21,7 @@ from controller.sitegen import render
 from controller.sitegen.build import build_from_repository
 from controller.sitegen.formats import seconds
 from controller.sitegen.gather import read_histograms
-from controller.sitegen.model import DATA, Hist1D
+from controller.sitegen.model import Hist1D
 from tests.sitegen.helpers import (
     DONE,
     FAILED,
@@ -28,6 +30,8 @@ from tests.sitegen.helpers import (
     BuiltSite,
     build_records,
     done_record,
+    drawn_html,
+    drawn_page,
     failed_record,
     published,
     read_page,
@@ -125,9 +129,7 @@ def test_the_same_inputs_give_the_same_bytes_and_no_path_of_the_machine(
     assert [k for k in first if first[k] != second[k]] == []
     for relative, data in first.items():
         if Path(relative).suffix in (".html", ".xml", ".txt", ".json", ".sh"):
-            text = data.decode()
-            for inline in re.findall(f'"{DATA}([^"]*)"', text):  # the small files in links
-                text += base64.b64decode(inline).decode()
+            text = data.decode()  # a train page holds its small files (record, inputs, commands)
             for local in (str(built.repo), str(built.outputs_root), str(Path.home()) + "/"):
                 assert local not in text, f"{relative} publishes {local}"
     assert "As of 2010-11-05 13:00:00 UTC" in page(built, "index.html").text
@@ -136,16 +138,17 @@ def test_the_same_inputs_give_the_same_bytes_and_no_path_of_the_machine(
 def test_a_train_offers_its_output_and_what_reproduces_it(built: BuiltSite) -> None:
     p = page(built, f"trains/{DONE}.html")
 
-    html = (built.out / "trains" / f"{DONE}.html").read_text()
+    html = drawn_html(built.out / "trains" / f"{DONE}.html")
+    inline_url = "data:text/plain;charset=utf-8,"
 
     def offered(name: str) -> Path:  # a file of the site, saved under its own name
         assert f'href="../files/{DONE}.{name}" download="{name}"' in html
         return built.out / "files" / f"{DONE}.{name}"
 
     def inline(name: str) -> str:  # a small file in the link itself
-        found = re.search(f'href="{DATA}([^"]*)" download="{name}"', html)
+        found = re.search(f'href="{inline_url}([^"]*)" download="{name}"', html)
         assert found is not None, name
-        return base64.b64decode(found.group(1)).decode()
+        return unquote(unescape(found.group(1)))
 
     assert (
         offered("AnalysisResults.root").read_bytes()
@@ -167,7 +170,7 @@ def test_jobs_of_an_ended_train_are_not_shown_running(tmp_path: Path, catalog: C
     record.jobs[2].state = "running"
     record.jobs[2].attempts[-1].state = "running"
     build_records(catalog, [record], tmp_path / "site", tmp_path)
-    html = (tmp_path / "site" / "trains" / f"{FAILED}.html").read_text()
+    html = drawn_html(tmp_path / "site" / "trains" / f"{FAILED}.html")
     assert "state-running" not in html and "state-cancelled" in html
 
 
@@ -222,6 +225,15 @@ def test_every_user_text_is_escaped(tmp_path: Path, catalog: Catalog) -> None:
         assert "<script>alert" not in html and "<img src=x" not in html, path
     wagon = read_page((tmp_path / "site/wagons/zmumu/dimuon-mass.html").read_text())
     assert evil in wagon.text  # shown as text
+    # the train's page as train.js draws it in Chromium: the record's texts are text, and the
+    # record offered for download is the record as stored
+    train = tmp_path / "site/trains" / f"{DONE}.html"
+    drawn = drawn_html(train)
+    assert "<img src=x" not in drawn and "<script>alert" not in drawn
+    assert drawn_page(train).text.count(evil) == 3  # the message; the log tail: last line, all
+    found = re.search('href="data:text/plain;charset=utf-8,([^"]*)" download="record.json"', drawn)
+    assert found is not None
+    assert json.loads(unquote(unescape(found.group(1))))["message"] == evil
     for feed in (tmp_path / "site/feeds").rglob("*.xml"):
         ET.parse(feed)  # well-formed whatever the text
 
@@ -293,7 +305,7 @@ def test_a_train_on_storage_shows_sites_replicas_read_and_its_output_url(
         url="root://se-b.example:1094//trains/x/AnalysisResults.root",
     )  # fmt: skip
     build_records(catalog, [record], tmp_path / "site", tmp_path)
-    html = (tmp_path / "site" / "trains" / f"{FAILED}.html").read_text()
+    html = drawn_html(tmp_path / "site" / "trains" / f"{FAILED}.html")
     assert "at site-&lt;b&gt;" in html and "site-<b>" not in html
     assert "read from se-b after 1 failed copy" in html
     assert "root://se-b.example:1094//trains/x/AnalysisResults.root" in html

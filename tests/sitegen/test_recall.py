@@ -19,7 +19,7 @@ from controller.sitegen import shards
 from controller.sitegen.build import build_from_repository
 from controller.sitegen.recall import FOLDER
 from controller.sitegen.trains import RecordSource
-from tests.sitegen.helpers import DONE, FAILED, GONE, BuiltSite, published, read_page
+from tests.sitegen.helpers import DONE, FAILED, GONE, BuiltSite, drawn_html, drawn_page, published
 
 
 @pytest.fixture(params=["in this process", "forked"])
@@ -85,14 +85,14 @@ def test_a_changed_output_file_makes_its_summary_and_page_again(
     outputs = _copy_outputs(built, tmp_path)
     out = tmp_path / "public"
     build_from_repository(built.repo, out, outputs)
-    page = read_page((out / f"trains/{DONE}.html").read_text())
+    page = drawn_page(out / f"trains/{DONE}.html")
     assert "verified" in page.text and "is missing" not in page.text
 
     (outputs / DONE / "AnalysisResults.root").unlink()  # its record did not change
     before = len(reads.read_text().splitlines())
     build_from_repository(built.repo, out, outputs)
     assert f"trains/{DONE}/record.json" in _read_since(reads, before)
-    page = read_page((out / f"trains/{DONE}.html").read_text())
+    page = drawn_page(out / f"trains/{DONE}.html")
     assert "AnalysisResults.root is missing" in page.text
     assert not (out / f"files/{DONE}.AnalysisResults.root").exists()
     fresh = tmp_path / "fresh"
@@ -111,7 +111,7 @@ def test_a_changed_dataset_limit_marks_again_the_wagons_over_it(
     out = tmp_path / "public"
     build_from_repository(repo, out, built.outputs_root)
     over = 'title="above the dataset\'s limit"'
-    assert over in (out / f"trains/{DONE}.html").read_text()  # 2.8 ms per event, above 0.5
+    assert over in drawn_html(out / f"trains/{DONE}.html")  # 2.8 ms per event, above 0.5
 
     dataset = repo / "catalog/datasets/cms-2010-dimuon.yaml"
     text, n = re.subn(r"cpu_ms_per_event: \S+", "cpu_ms_per_event: 1000", dataset.read_text())
@@ -119,7 +119,7 @@ def test_a_changed_dataset_limit_marks_again_the_wagons_over_it(
     dataset.write_text(text)
     subprocess.run(["git", "-C", repo, "commit", "-qam", "A loose limit"], check=True)
     build_from_repository(repo, out, built.outputs_root)
-    assert over not in (out / f"trains/{DONE}.html").read_text()
+    assert over not in drawn_html(out / f"trains/{DONE}.html")
 
 
 class _Payload:

@@ -17,7 +17,7 @@ from controller.errors import WagonyardError
 from controller.history import HistoryStore
 from controller.sitegen import build, shards
 from controller.sitegen.build import build_from_repository
-from controller.sitegen.trainhtml import TrainHtml
+from controller.sitegen.traindata import TrainData
 from controller.sitegen.trains import RecordSource, TrainShard
 from tests.sitegen.helpers import T0, BuiltSite, failed_record, published, site_repo
 
@@ -124,8 +124,8 @@ def test_a_shard_killed_between_its_summaries_and_its_pages_is_named(
 @pytest.mark.parametrize(
     ("how", "said"),
     [
-        (_boom, r"writer of half the other pages failed: OSError: .*No space left"),
-        (_die, r"writer of half the other pages exited with code 3 before it was done"),
+        (_boom, r"writer of other pages failed: OSError: .*No space left"),
+        (_die, r"writer of other pages exited with code 3 before it was done"),
     ],
 )
 def test_the_forked_writer_of_the_other_pages_is_named_when_it_fails(
@@ -162,15 +162,15 @@ def test_a_train_page_that_cannot_be_made_names_its_train(
     if fork:
         monkeypatch.setattr(shards, "PARALLEL_FROM", 1)
         monkeypatch.setattr(os, "cpu_count", lambda: 3)
-    real = TrainHtml.body
+    real = TrainData.body
     victim = built.pages[-1].stem  # the oldest train
 
-    def body(self: TrainHtml, page: Any, root: str) -> str:
+    def body(self: TrainData, page: Any, root: str) -> str:
         if page.summary.train_id == victim:
             raise TypeError("unsupported operand type(s) for +: 'NoneType' and 'int'")
         return real(self, page, root)
 
-    monkeypatch.setattr(TrainHtml, "body", body)
+    monkeypatch.setattr(TrainData, "body", body)
     with pytest.raises(WagonyardError) as caught:
         build_from_repository(built.repo, tmp_path / "public", built.outputs_root)
     said = str(caught.value)
