@@ -86,21 +86,28 @@
   function when(moment, withSeconds) {
     if (moment === null || moment === undefined) return "—";
     withSeconds = withSeconds !== false;
-    let text;
+    let text = null;
     let zoned = true;
-    if (typeof moment === "number") {
-      text = new Date(moment * 1000).toISOString();
+    if (typeof moment === "number" || /^-?\d+(\.\d+)?$/.test(moment)) {
+      let seconds = Number(moment);
+      if (Math.abs(seconds) > 2e10) seconds /= 1000; // pydantic reads these as milliseconds
+      const date = new Date(seconds * 1000);
+      if (!isNaN(date)) text = date.toISOString();
     } else {
-      const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(.*)$/.exec(moment);
-      if (!m) return moment;
-      const zone = m[4];
-      if (zone === "") zoned = false;
-      if (zone === "" || zone === "Z" || /^[+-]00:?00$/.test(zone)) {
-        text = m[1] + "T" + (m[2].length === 5 ? m[2] + ":00" : m[2]);
-      } else {
-        text = new Date(moment.replace(" ", "T")).toISOString();
+      const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?)?(.*)$/.exec(moment);
+      if (m) {
+        const zone = m[4];
+        const clock = m[2] || "00:00:00";
+        if (zone === "") zoned = false;
+        if (zone === "" || zone === "Z" || /^[+-]00:?00$/.test(zone)) {
+          text = m[1] + "T" + (clock.length === 5 ? clock + ":00" : clock);
+        } else {
+          const date = new Date(moment.replace(" ", "T"));
+          if (!isNaN(date)) text = date.toISOString();
+        }
       }
     }
+    if (text === null) return esc(moment); // a time JavaScript cannot read: as stored
     text = text.slice(0, 10) + " " + text.slice(11, 19);
     if (!withSeconds) return text.slice(0, 16);
     return text + (zoned ? " UTC" : "");

@@ -19,12 +19,13 @@ from urllib.parse import urldefrag, urljoin
 
 import pytest
 
+from controller.history import HistoryStore
 from controller.metrics import Sampler
-from controller.sitegen.build import hidden_roots
+from controller.sitegen.build import build_from_repository, hidden_roots
 from controller.sitegen.formats import bytesize, duration, number, period, public, seconds, when
 from tests.browser import CHROMIUM
 from tests.gitrepo import git
-from tests.sitegen.helpers import DONE, REPO, BuiltSite
+from tests.sitegen.helpers import DONE, REPO, BuiltSite, site_repo
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -278,3 +279,34 @@ def test_pages_read_at_390_px_and_screenshots_are_kept(browser: Any, server: str
     finally:
         wide.close()
         narrow.close()
+
+
+def test_a_record_with_only_its_required_fields_is_drawn(
+    browser: Any, tmp_path: Path, catalog: Any
+) -> None:
+    """A record as an older controller or a person may have written it: every field with a
+    default left out, the times as a Unix time and without seconds. train.js draws it with the
+    defaults the record's model gives, and no error."""
+    repo = site_repo(tmp_path / "repo", [], [])
+    wagon = {"ref": "zmumu/dimuon-mass", "directory": "zmumu/dimuon-mass", "task": "t:T",
+             "config": {}, "config_hash": "abc", "enabled": True}  # fmt: skip
+    job = {"index": 0, "name": "job-0", "files": [{"path": "/data/a.root"}], "state": "done",
+           "attempts": [{"number": 1, "state": "done", "started": "2010-11-05T10:00Z"}]}  # fmt: skip
+    record = {"train_id": "minimal", "dataset": "cms-2010-dimuon", "catalog_commit": "0" * 40,
+              "backend": "local", "created": 1288951200, "wagons": [wagon], "jobs": [job]}  # fmt: skip
+    HistoryStore(repo, "wagonyard/history").commit(
+        {"trains/minimal/record.json": json.dumps(record).encode()}, "A minimal record"
+    )
+    out = tmp_path / "site"
+    _, warnings = build_from_repository(repo, out, tmp_path / "outputs")
+    assert warnings == []
+    w = Watched(browser)
+    try:
+        page = w.open((out / "trains/minimal.html").as_uri())
+        text = " ".join(page.text_content("main").split())
+        assert "Train minimal composed" in text  # the state's default
+        assert "1 of 1 done" in text and "2010-11-05 10:00:00 UTC" in text  # created
+        assert "2010-11-05 10:00 → …" in text  # an attempt with no end
+        assert w.problems == []
+    finally:
+        w.close()
