@@ -26,6 +26,7 @@ from controller.sitegen.trains import (
     PageSetup,
     TrainContext,
     TrainShard,
+    twice,
 )
 
 PARALLEL_FROM = 2000  # records; below, forking costs more than it saves
@@ -85,8 +86,12 @@ class Shards:
                     message = self._receive(index)
                     if message[0] == "part":
                         part = [unpack(t) for t in message[1]]
-                        summaries += part
-                        self.owner.update(dict.fromkeys((s.train_id for s in part), index))
+                        for s in part:
+                            if s.train_id in self.owner:  # and in another shard
+                                warnings.append(twice(s.train_id))
+                                continue
+                            summaries.append(s)
+                            self.owner[s.train_id] = index
                         continue
                     del waiting[conn]
                     found, said = message[1], message[2]

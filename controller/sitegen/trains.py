@@ -145,7 +145,11 @@ class TrainShard:
         self.known = [b for b in blobs if b[1] in self.recalled]
         read, self.warnings = source.read([b for b in blobs if b[1] not in self.recalled])
         # the records read and not yet made into pages (then dropped: a shard reads 50,000)
-        self.stored: dict[str, Stored] = {s.record.train_id: s for s in [*mine, *read]}
+        self.stored: dict[str, Stored] = {}
+        for s in [*mine, *read]:
+            if s.record.train_id in self.stored:
+                self.warnings.append(twice(s.record.train_id))
+            self.stored.setdefault(s.record.train_id, s)
         self.made: dict[str, TrainPage] = {}  # what each page shows of its record
         self.newest: dict[str, TrainRecord] = {}  # per dataset, its newest done train made here
         self.blob: dict[str, Blob] = {}  # train id -> its record on the branch, if not read
@@ -171,6 +175,9 @@ class TrainShard:
             summary = unpack(packed)
             if self.depends(summary) != depends:
                 stale.append(blob)
+                continue
+            if summary.train_id in self.summary or summary.train_id in self.stored:
+                self.warnings.append(twice(summary.train_id))
                 continue
             self.blob[summary.train_id] = blob
             self.summary[summary.train_id] = summary
@@ -288,6 +295,8 @@ class TrainShard:
         def pages() -> Iterator[tuple[str, bytes]]:
             again: list[tuple[str, str, str | None]] = []
             for train_id, summary in self.summary.items():
+                if train_id not in previous:  # another shard's too: that one writes it
+                    continue
                 path = page_path("train", train_id)
                 kept.append(path)
                 before = previous.get(train_id)
@@ -313,7 +322,7 @@ class TrainShard:
                 yield path, data
 
         write_files(setup.out_dir, pages())
-        kept += self._downloads(setup.out_dir)
+        kept += self._downloads(setup.out_dir, previous)
         return stamped(setup.out_dir, entries), kept
 
     def _read(self, train_ids: Sequence[str]) -> None:
@@ -323,13 +332,15 @@ class TrainShard:
         self.warnings += warnings
         self.stored.update((s.record.train_id, s) for s in read)
 
-    def _downloads(self, out_dir: Path) -> list[str]:
+    def _downloads(self, out_dir: Path, mine: Mapping[str, object]) -> list[str]:
         """Link or copy each train's merged output into the site (the other downloads are
         in the page itself)."""
         root = str(out_dir)
         os.makedirs(os.path.join(root, os.path.dirname(download_path("x", "x"))), exist_ok=True)
         written = []
         for train_id, s in self.summary.items():
+            if train_id not in mine:
+                continue
             output = s.record.output
             merged = merged_output(output[0] if output else None, self.context.outputs_root)
             if merged is not None:
@@ -337,6 +348,11 @@ class TrainShard:
                 place(merged, os.path.join(root, path))
                 written.append(path)
         return written
+
+
+def twice(train_id: str) -> str:
+    """The warning for two records of one train (a history branch edited by hand)."""
+    return f"two records on the history branch are train {train_id}: the site shows one"
 
 
 def _page_failed(train_id: str, exc: Exception) -> WagonyardError:

@@ -179,3 +179,24 @@ def test_a_train_page_that_cannot_be_made_names_its_train(
     assert f"trains/{victim}/record.json on the history branch" in said
     assert ("the site build's shard" in said) == fork
     assert mp.active_children() == []
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_two_records_of_one_train_are_told_and_its_page_made_once(
+    tmp_path: Path, built: BuiltSite, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """A history branch edited by hand: the same record under a second path. In forked shards
+    the two land in different shards (every other record each)."""
+    if fork:
+        monkeypatch.setattr(shards, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    records = [failed_record(built.catalog, f"t-{n}", T0 + timedelta(hours=n)) for n in range(2)]
+    repo = site_repo(tmp_path / "repo", records, [])
+    store = HistoryStore(repo, "wagonyard/history")
+    store.commit({"trains/t-0-again/record.json": records[0].model_dump_json().encode()}, "Again")
+    out = tmp_path / "public"
+    pages, warnings = build_from_repository(repo, out, tmp_path / "outputs")
+    assert warnings == ["two records on the history branch are train t-0: the site shows one"]
+    trains = [p.name for p in pages if p.parent.name == "trains"]
+    assert sorted(trains) == ["t-0.html", "t-1.html"]
+    assert mp.active_children() == []
