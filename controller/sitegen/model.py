@@ -317,10 +317,6 @@ class Download:
     path: str | None = None
     text: Callable[[], str] | None = None
 
-    @property
-    def inline(self) -> bool:
-        return self.path is None
-
 
 @dataclass(frozen=True)
 class TrainPage:
@@ -528,6 +524,14 @@ class Site(Frame):
     members: tuple[MemberPage, ...]
     datasets: tuple[DatasetPage, ...]
     runlists: tuple[RunListPage, ...]
+
+
+def wagon_refs(summary: TrainSummary) -> list[str]:
+    """The wagons a train's page names (its wagons', and its usage rows'), sorted: what its
+    page links to and what its summary depends on beside the record."""
+    refs = {w.ref for w in summary.record.wagons}
+    refs.update(u.ref for u in summary.usage)
+    return sorted(refs)
 
 
 def summarize(

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from controller.sitegen.model import Frame, TrainBrief, TrainSummary
+from controller.sitegen.model import Frame, TrainBrief, TrainSummary, wagon_refs
 from controller.sitegen.writing import CACHE
 
 MANIFEST = f"{CACHE}/train-pages.tsv"
@@ -71,7 +71,7 @@ def page_key(
     before = previous.key if previous is not None else ""
     if stored is None or before is None:
         return None
-    refs = sorted({w.ref for w in b.wagons} | {u.ref for u in summary.usage})
+    refs = wagon_refs(summary)
     links = (
         [site.has("wagon", ref) for ref in refs],
         site.has("dataset", b.dataset),

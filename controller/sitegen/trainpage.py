@@ -23,6 +23,7 @@ from controller.sitegen.model import (
     UsageRow,
     VariantRow,
     WagonMemory,
+    wagon_refs,
 )
 from controller.sitegen.traindata import RECORD, Shown, shown
 
@@ -145,8 +146,8 @@ def record_page(
     )
     text = next((d.text for d in downloads if d.label == RECORD), None)
     assert text is not None, "a train's page offers its record"
-    refs = sorted({w.ref for w in record.wagons} | {u.ref for u in summary.usage})
-    return TrainPage(summary, record.state, text(), shown(facts, public), tuple(refs))
+    refs = tuple(wagon_refs(summary))
+    return TrainPage(summary, record.state, text(), shown(facts, public), refs)
 
 
 def with_previous(

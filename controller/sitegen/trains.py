@@ -39,6 +39,7 @@ from controller.sitegen.model import (
     summarize,
     unpack,
     wagon_memory,
+    wagon_refs,
 )
 from controller.sitegen.pagecache import Entry, PageCache, digest, entry, stamp, stamped
 from controller.sitegen.recall import Recalled
@@ -210,10 +211,8 @@ class TrainShard:
             )
         except Exception as exc:
             raise _page_failed(r.train_id, exc) from exc
-        if r.state == "done" and r.jobs:
-            known = self.newest.get(r.dataset)
-            if known is None or (r.created, r.train_id) > (known.created, known.train_id):
-                self.newest[r.dataset] = r
+        if r.state == "done" and r.jobs and _later(r, self.newest.get(r.dataset)):
+            self.newest[r.dataset] = r
         return summary
 
     def depends(self, summary: TrainSummary) -> str:
@@ -223,10 +222,8 @@ class TrainShard:
         ctx = self.context
         b = summary.record
         tested = self._tested
-        refs = {w.ref for w in b.wagons}
-        refs.update(u.ref for u in summary.usage)
         parts = [self._where, repr(ctx.limits.get(b.dataset))]
-        for ref in sorted(refs):
+        for ref in wagon_refs(summary):
             known = tested.get((b.dataset, ref))
             if known is None:  # a wagon runs in many trains: its tests' digest made once
                 runs = ctx.tests.get((b.dataset, ref))
@@ -248,10 +245,8 @@ class TrainShard:
         newest: dict[str, TrainBrief] = {}
         for s in self.summary.values():
             b = s.record
-            if b.state == "done" and b.job_states:
-                known = newest.get(b.dataset)
-                if known is None or (b.created, b.train_id) > (known.created, known.train_id):
-                    newest[b.dataset] = b
+            if b.state == "done" and b.job_states and _later(b, newest.get(b.dataset)):
+                newest[b.dataset] = b
         kept = {b.train_id for b in self.newest.values()}  # made here, the records kept
         self._read([b.train_id for b in newest.values() if b.train_id not in kept])
         found = {}
@@ -348,6 +343,11 @@ class TrainShard:
                 place(merged, os.path.join(root, path))
                 written.append(path)
         return written
+
+
+def _later(train: TrainRecord | TrainBrief, known: TrainRecord | TrainBrief | None) -> bool:
+    """Whether ``train`` came after ``known`` (created, then by id), or nothing is known."""
+    return known is None or (train.created, train.train_id) > (known.created, known.train_id)
 
 
 def twice(train_id: str) -> str:
