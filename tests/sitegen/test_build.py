@@ -5,6 +5,7 @@ unreadable output is said plainly instead of failing the build."""
 from __future__ import annotations
 
 import gc
+import re
 import weakref
 from datetime import timedelta
 from pathlib import Path
@@ -73,6 +74,10 @@ def test_every_page_has_a_title_one_heading_and_links_that_resolve(built: BuiltS
     for path in built.pages:
         p = drawn_page(path)  # a train's page once train.js drew it
         assert p.title.endswith("· test yard"), path
+        # the browser shows <title> as text, tags and all: it holds a name and no markup
+        title = re.search(r"<title>(.*?)</title>", path.read_text(), re.S)
+        assert title is not None and len(title[1]) < 200, path
+        assert "<" not in title[1] and "\n" not in title[1], f"{path}: <title>{title[1][:80]}"
         assert len(p.h1) == 1 and p.h1[0], path
         for href in p.links:
             if href.startswith("https://github.com/example/yard/"):  # site.repo_url
