@@ -78,6 +78,10 @@ def _wagon_pages(
         for ref in {w.ref for w in t.record.wagons}:
             ran_in[ref].append(t)
     group = {name: e.model.group for name, e in catalog.analyses.items()}
+    # a wagon's tests on every dataset, also those it is no longer enabled on (its history)
+    tested: dict[str, list[TestRun]] = defaultdict(list)
+    for (_, name), runs in tests.items():
+        tested[name] += runs
     pages: dict[str, WagonPage] = {}
     for ref, entry in sorted(catalog.wagons.items()):
         analysis = ref.partition("/")[0]
@@ -87,9 +91,7 @@ def _wagon_pages(
             for e in entry.model.enabled
         )
         history = sorted(
-            (t for e in entry.model.enabled for t in tests.get((e.dataset, ref), [])),
-            key=lambda t: (t.created, t.test_id),
-            reverse=True,
+            tested.get(ref, []), key=lambda t: (t.created, t.test_id, t.case.dataset), reverse=True
         )
         newest = next((t for t in history if t.case.wagons), None)
         effective: tuple[tuple[str, Mapping[str, object]], ...] = ()

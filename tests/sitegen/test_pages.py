@@ -309,3 +309,32 @@ def test_a_train_on_storage_shows_sites_replicas_read_and_its_output_url(
     assert "at site-&lt;b&gt;" in html and "site-<b>" not in html
     assert "read from se-b after 1 failed copy" in html
     assert "root://se-b.example:1094//trains/x/AnalysisResults.root" in html
+
+
+def test_a_wagons_test_history_keeps_its_tests_on_a_dataset_it_left(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    """A wagon tested on a dataset it is no longer enabled on (its YAML changed since): the
+    test stays in its history, with its dataset; its current tests are its datasets' only."""
+    report = wagon_test_report(catalog, "test-20101105-093000", T0 - timedelta(minutes=30))
+    left = report.model_copy(
+        update={
+            "datasets": [
+                d.model_copy(
+                    update={
+                        "dataset": "hzz-mc",
+                        "cases": [c.model_copy(update={"dataset": "hzz-mc"}) for c in d.cases],
+                    }
+                )
+                for d in report.datasets
+            ]
+        }
+    )
+    out = tmp_path / "public"
+    build_from_repository(site_repo(tmp_path / "repo", [], [left]), out, tmp_path / "outputs")
+    html = (out / "wagons/zmumu/dimuon-mass.html").read_text()
+    current = html.split('<section id="tests">')[1].split('<section id="test-history">')[0]
+    history = html.split('<section id="test-history">')[1].split('<section id="trains">')[0]
+    assert "test-20101105-093000" in history and "hzz-mc" in history
+    assert "No test recorded yet" not in history
+    assert "hzz-mc" not in current and "untested" in current  # enabled on the two dimuon sets
