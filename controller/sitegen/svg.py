@@ -45,7 +45,7 @@ def ticks(low: float, high: float, target: int = 6) -> list[float]:
     if not high > low:
         return [low]
     magnitude = 10.0 ** math.floor(math.log10((high - low) / target))
-    best: tuple[tuple[int, bool, float], list[float]] | None = None
+    best: tuple[tuple[int, bool, float], int, int, float] | None = None
     for power in (magnitude / 10, magnitude, magnitude * 10):
         for m in (1.0, 2.0, 2.5, 5.0):
             step = m * power
@@ -53,9 +53,10 @@ def ticks(low: float, high: float, target: int = 6) -> list[float]:
             last = math.floor(high / step + 1e-9)
             score = (abs(last - first + 1 - target), m == 2.5, -step)
             if best is None or score < best[0]:
-                best = (score, [round(i * step, 12) for i in range(first, last + 1)])
+                best = (score, first, last, step)  # the ticks made for the best step only
     assert best is not None
-    return best[1]
+    _, first, last, step = best
+    return [round(i * step, 12) for i in range(first, last + 1)]
 
 
 def nice_ceiling(value: float, max_ticks: int = 5) -> float:
