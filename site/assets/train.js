@@ -187,7 +187,10 @@
 
     // facts
     let trigger = esc(r.trigger || "—");
-    if (r.request) trigger += " (request <code>" + esc(r.request) + "</code>)";
+    // the controller's trigger of a request names it already ("request R (why)")
+    if (r.request && !String(r.trigger || "").includes(r.request)) {
+      trigger += " (request <code>" + esc(r.request) + "</code>)";
+    }
     let jobsDone = d.summary.jobs_done + " of " + jobs.length + " done";
     if (d.summary.jobs_failed) jobsDone += ', <span class="bad">' + d.summary.jobs_failed + " failed</span>";
     if (r.message) out.push('<p class="alert">' + esc(r.message) + "</p>");

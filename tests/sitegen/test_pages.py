@@ -338,3 +338,26 @@ def test_a_wagons_test_history_keeps_its_tests_on_a_dataset_it_left(
     assert "test-20101105-093000" in history and "hzz-mc" in history
     assert "No test recorded yet" not in history
     assert "hzz-mc" not in current and "untested" in current  # enabled on the two dimuon sets
+
+
+@pytest.mark.parametrize(
+    ("trigger", "shown"),
+    [
+        ("request rerun-7 (Z peak check)", "request rerun-7 (Z peak check)"),
+        ("operator", "operator (request rerun-7)"),
+    ],
+)
+def test_a_train_a_request_started_names_the_request_once(
+    tmp_path: Path, catalog: Catalog, trigger: str, shown: str
+) -> None:
+    """The controller's trigger of a request names it ("request R (why)"): the page does not
+    add it again; a trigger that does not name it gets it beside."""
+    train_id = "hzz-mc-20101103-120000"
+    record = failed_record(catalog, train_id, T0).model_copy(
+        update={"trigger": trigger, "request": "rerun-7"}
+    )
+    out = tmp_path / "public"
+    build_records(catalog, [record], out, tmp_path / "outputs")
+    drawn = drawn_html(out / "trains" / f"{train_id}.html")
+    fact = re.search(r"<dt>Trigger</dt><dd>(.*?)</dd>", drawn)
+    assert fact is not None and re.sub(r"<[^>]+>", "", fact[1]) == shown
