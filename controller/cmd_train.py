@@ -68,7 +68,7 @@ def demo_command(
     click.echo("")
     for r in result.records:
         out = result.outputs_root / r.output.path if r.output else None
-        click.echo(f"train {r.train_id}: {r.state}, {r.events_processed} events")
+        click.echo(f"train {r.train_id}: {r.state}, {r.events_processed:,} events")
         if out:
             click.echo(f"  merged output: {out}")
             if r.output and r.output.url:

@@ -50,6 +50,7 @@ def test_demo_merges_histograms_equal_to_an_independent_computation(demo: tuple[
     assert "Traceback" not in output
     merged = sorted(workdir.glob("outputs/*/AnalysisResults.root"))
     assert len(merged) == 2, output
+    assert re.search(r"train cms-2010-dimuon-\S+: done, 2,304 events", output), output
     zmumu = next(p for p in merged if p.parent.name.startswith("cms-2010-dimuon"))
     hzz = next(p for p in merged if p.parent.name.startswith("hzz-mc"))
     for path, reference, events in ((zmumu, zmumu_reference(), 2304), (hzz, hzz_reference(), 2421)):
