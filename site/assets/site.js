@@ -6,22 +6,34 @@
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
 
+  // an integer with thousands separators, as the pages written in Python show it (2,304)
+  function grouped(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
   // ---------------------------------------------------------------- filters
   function setUpFilter(input) {
     const table = document.getElementById(input.dataset.filter);
     if (!table) return;
     const count = document.querySelector('[data-count="' + input.dataset.filter + '"]');
     const rows = Array.from(table.tBodies[0] ? table.tBodies[0].rows : []);
+    let texts = null; // each row's text, read once, at the first filtering (big tables)
     const apply = function () {
       const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      let shown = 0;
-      for (const row of rows) {
-        const text = row.textContent.toLowerCase();
-        const keep = words.every(function (w) { return text.includes(w); });
-        row.hidden = !keep;
-        if (keep) shown += 1;
+      if (words.length && texts === null) {
+        texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
       }
-      if (count) count.textContent = words.length ? shown + " of " + rows.length + " shown" : rows.length + " rows";
+      let shown = 0;
+      rows.forEach(function (row, i) {
+        const keep = words.every(function (w) { return texts[i].includes(w); });
+        if (row.hidden === keep) row.hidden = !keep; // only rows that change
+        if (keep) shown += 1;
+      });
+      if (count) {
+        count.textContent = words.length
+          ? grouped(shown) + " of " + grouped(rows.length) + " shown"
+          : grouped(rows.length) + " rows";
+      }
     };
     input.addEventListener("input", apply);
     apply();
@@ -142,8 +154,8 @@
     const maxRss = Math.max.apply(null, samples.map(function (s) { return s.rss_mb; }));
     const facts = document.createElement("p");
     facts.className = "muted perf-facts";
-    facts.textContent = samples.length + " samples over " + last.t.toFixed(2) + " s; max RSS " + maxRss.toFixed(1) +
-      " MB; CPU " + last.cpu_s.toFixed(2) + " s" + (typeof last.events === "number" ? "; " + last.events + " events" : "");
+    facts.textContent = grouped(samples.length) + " samples over " + last.t.toFixed(2) + " s; max RSS " + maxRss.toFixed(1) +
+      " MB; CPU " + last.cpu_s.toFixed(2) + " s" + (typeof last.events === "number" ? "; " + grouped(last.events) + " events" : "");
     box.appendChild(facts);
     return true;
   }

@@ -213,6 +213,8 @@ def test_pages_work_from_file_urls(browser: Any, built: BuiltSite) -> None:
         assert w.problems == []
         page = w.open((built.out / MAIN_PAGES["wagon"]).as_uri())
         assert page.locator(".perf-plot svg").count() == 2  # memory and CPU of its test
+        # its facts with numbers as the rest of the site writes them
+        assert "; 2,040 events" in page.inner_text(".perf-facts")
     finally:
         w.close()
 
@@ -230,6 +232,7 @@ def test_the_filter_narrows_a_table(browser: Any, server: str) -> None:
         assert page.locator("#wagons tbody tr:visible").count() == 1
         page.fill("input[data-filter=wagons]", "")
         assert page.locator("#wagons tbody tr:visible").count() == 6
+        assert page.inner_text("[data-count=wagons]") == "6 rows"
         assert w.problems == []
     finally:
         w.close()
