@@ -72,7 +72,12 @@ def days_plot(days: list[DayStats], what: str) -> Markup:
         )
     return Markup(
         series_svg(
-            "Trains finished per day", "trains", labels, [float(d.trains) for d in days], True
+            "Trains finished per day",
+            "trains",
+            labels,
+            [float(d.trains) for d in days],
+            True,
+            whole=True,
         )
     )
 

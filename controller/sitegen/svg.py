@@ -87,7 +87,10 @@ def _n(v: float) -> str:
 class _Frame:
     """Maps data to pixels inside the plot area and draws the axes around it."""
 
-    def __init__(self, x: tuple[float, float], y: tuple[float, float], right: int) -> None:
+    def __init__(
+        self, x: tuple[float, float], y: tuple[float, float], right: int, whole_y: bool = False
+    ) -> None:
+        self.whole_y = whole_y  # y counts things: ticks at whole numbers only
         self.x0, self.x1 = x
         self.y0, self.y1 = y
         self.left, self.right = LEFT, WIDTH - right
@@ -104,6 +107,8 @@ class _Frame:
     def axes(self, x_label: str, y_label: str, grid: bool, x_ticks: bool = True) -> list[str]:
         out: list[str] = []
         xt, yt = ticks(self.x0, self.x1, 6), ticks(self.y0, self.y1, 5)
+        if self.whole_y:
+            yt = [t for t in yt if t == int(t)] or yt
         x_step = xt[1] - xt[0] if len(xt) > 1 else 1.0
         y_step = yt[1] - yt[0] if len(yt) > 1 else 1.0
         for t in yt:
@@ -274,13 +279,17 @@ def series_svg(
     values: Sequence[float | None],
     bars: bool = False,
     colours: Sequence[str] | None = None,
+    whole: bool = False,
 ) -> str:
     """Values over categories (days, tests): bars, or a line with one dot per value (a dot's
-    colour may say the test's status). ``None`` values are gaps."""
+    colour may say the test's status). ``None`` values are gaps; ``whole``: the values count
+    things (the axis has no half train)."""
     n = max(1, len(labels))
     shown = [_finite(v) for v in values if v is not None]
     high = nice_ceiling(max(shown, default=0.0) * 1.05) if any(v > 0 for v in shown) else 1.0
-    frame = _Frame((0.0, float(n)), (0.0, high), RIGHT)
+    if whole:
+        high = float(math.ceil(high))
+    frame = _Frame((0.0, float(n)), (0.0, high), RIGHT, whole)
     body = frame.axes("", y_label, grid=True, x_ticks=False)
     step = max(1, math.ceil(n / 7))
     for i, label in enumerate(labels):

@@ -81,6 +81,8 @@ def test_a_failed_test_is_on_the_wagon_page_and_needs_attention(built: BuiltSite
     assert "The last 7 days" in board.text and "2 trains finished" not in board.text
     assert "3 trains finished" in board.text  # all three ended within the week before the site
     assert "Usage by analysis group" in board.text and "EW" in board.text
+    # two different CPU figures, each named for what it counts
+    assert "CPU of the jobs" in board.text and "Wagon CPU" in board.text
     assert "cms-2010-dimuon-large" in board.text and "0 3 * * *" in board.text  # due by cron
 
 

@@ -145,3 +145,18 @@ def test_heat_map_colours_each_filled_bin_by_its_content() -> None:
 def test_viridis_runs_from_dark_purple_to_yellow() -> None:
     assert svg.color(0.0) == "#440154"
     assert svg.color(1.0) == "#fde725"
+
+
+@pytest.mark.parametrize("top", [1, 2, 3, 7])
+def test_a_count_per_day_has_whole_ticks_only(top: int) -> None:
+    """Trains finished per day: its axis reads 0, 1, 2... never 'half a train'."""
+    days = [f"11-{d:02d}" for d in range(23, 30)]
+    drawn = parse(
+        svg.series_svg("Trains", "trains", days, [0.0] * 6 + [float(top)], True, whole=True)
+    )
+    labels = [t for t in texts(drawn) if re.fullmatch(r"[\d.,]+", t)]
+    assert labels and all("." not in t for t in labels), labels
+    assert str(top) in labels or int(labels[-1]) > top
+    # measured things keep their fractional ticks
+    cpu = parse(svg.series_svg("CPU", "CPU minutes", days, [0.0] * 6 + [0.066], True))
+    assert any("." in t for t in texts(cpu))
