@@ -6,9 +6,10 @@
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
 
-  // an integer with thousands separators, as the pages written in Python show it (2,304)
+  // an integer with thousands separators, as the pages written in Python show it (2,304);
+  // any other number (an uploaded file's) as it is
   function grouped(n) {
-    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n);
   }
 
   // ---------------------------------------------------------------- filters

@@ -258,6 +258,15 @@ def test_performance_graphs_draw_an_uploaded_metrics_file(
         assert page.locator("#uploaded polyline.series").count() >= 2  # RSS, PSS, CPU lines
         facts = page.inner_text("#uploaded .perf-facts")
         assert f"{len(sampler.samples)} samples" in facts and "max RSS" in facts
+        for events, said in ((1234567, "; 1,234,567 events"), (0.12345, "; 0.12345 events")):
+            odd = tmp_path / f"metrics-{events}.json"
+            sample = {"t": 1.0, "rss_mb": 10.0, "pss_mb": 8.0, "cpu_s": 0.5, "events": events}
+            odd.write_text(json.dumps({"samples": [{**sample, "t": 0.0}, sample]}))
+            page.set_input_files("#metrics-file", str(odd))
+            page.wait_for_function(
+                "s => document.querySelector('#uploaded .perf-facts')?.textContent.includes(s)",
+                arg=said,
+            )
         page.set_input_files("#metrics-file", str(hostile))
         page.wait_for_selector("#uploaded .alert")
         assert "Cannot draw this file" in page.inner_text("#uploaded")
