@@ -1,5 +1,5 @@
 """How the site writes numbers, sizes, times and states, shared by the Jinja filters
-(``render.FILTERS``) and, in JavaScript, the train pages (``site/assets/train.js``). Pure: strings in,
+(``render.FILTERS``) and, in JavaScript, ``site/assets/formats.js`` (the train pages). Pure: strings in,
 strings out; ``public`` hides this machine's paths.
 """
 

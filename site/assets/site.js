@@ -6,10 +6,12 @@
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
 
-  // an integer with thousands separators, as the pages written in Python show it (2,304);
-  // any other number (an uploaded file's) as it is
-  function grouped(n) {
-    return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n);
+  const F = window.wagonyardFormats; // formats.js, which every page loads before this script
+
+  // a count with thousands separators, as the pages written in Python show it (2,304); any
+  // other number (an uploaded file's) as it is
+  function counted(n) {
+    return Number.isSafeInteger(n) ? F.grouped(n) : String(n);
   }
 
   // ---------------------------------------------------------------- filters
@@ -32,8 +34,8 @@
       });
       if (count) {
         count.textContent = words.length
-          ? grouped(shown) + " of " + grouped(rows.length) + " shown"
-          : grouped(rows.length) + " rows";
+          ? counted(shown) + " of " + counted(rows.length) + " shown"
+          : counted(rows.length) + " rows";
       }
     };
     input.addEventListener("input", apply);
@@ -155,8 +157,8 @@
     const maxRss = Math.max.apply(null, samples.map(function (s) { return s.rss_mb; }));
     const facts = document.createElement("p");
     facts.className = "muted perf-facts";
-    facts.textContent = grouped(samples.length) + " samples over " + last.t.toFixed(2) + " s; max RSS " + maxRss.toFixed(1) +
-      " MB; CPU " + last.cpu_s.toFixed(2) + " s" + (typeof last.events === "number" ? "; " + grouped(last.events) + " events" : "");
+    facts.textContent = counted(samples.length) + " samples over " + last.t.toFixed(2) + " s; max RSS " + maxRss.toFixed(1) +
+      " MB; CPU " + last.cpu_s.toFixed(2) + " s" + (typeof last.events === "number" ? "; " + counted(last.events) + " events" : "");
     box.appendChild(facts);
     return true;
   }

@@ -128,7 +128,8 @@ def test_a_train_page_downloads_its_files(browser: Any, server: str, built: Buil
 def test_a_train_page_writes_numbers_and_times_as_the_rest_of_the_site(
     browser: Any, server: str
 ) -> None:
-    """train.js formats what it draws as formats.py does for every other page."""
+    """formats.js, with which train.js and site.js write, formats as formats.py does for every
+    other page (here on a train page, as train.js draws it)."""
     numbers = [0, 1, -5, 12345, 1234567890123, 0.5, 1234.5678, 1e-5, 2.5e-7, 123456789.123,
                1e20, 0.000123456, 99999.5, 1.5e15]  # fmt: skip
     times = [0, 0.0042, 0.9, 12.34, 0.000035, 7380, 59.99, 60, 1e-9]
