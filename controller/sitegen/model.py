@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple, Protocol
 
@@ -512,6 +512,10 @@ class Frame:
     def has(self, kind: PageKind, name: str) -> bool:
         """Whether the site has a page for ``name``."""
         return name in self.names.get(kind, frozenset())
+
+    def frame(self) -> Frame:
+        """The frame alone (of a ``Site``: without its pages' models)."""
+        return Frame(**{f.name: getattr(self, f.name) for f in fields(Frame)})
 
 
 @dataclass(frozen=True)

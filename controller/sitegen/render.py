@@ -207,7 +207,7 @@ def renderer(site: Site, env: Environment) -> Callable[[PageJob], str]:
     # the helpers get the frame only: the macros Jinja imports are a cycle of objects that
     # keeps them, and through them the site (millions of objects) until the cycle collector
     # runs (2.8 s, on a big site), instead of freeing it when the build no longer uses it
-    _chrome(Frame(site.title, site.generated, site.catalog_commit, site.repo_url, site.names), env)
+    _chrome(site.frame(), env)
     templates: dict[str, Any] = {}
 
     def render(job: PageJob) -> str:
